@@ -1,0 +1,72 @@
+"""Run dbt against the warehouse, always in a subprocess.
+
+dbt's in-process runner keeps the DuckDB file open afterwards (dbt-core#11980), so fugou never
+imports dbt: it runs the ``dbt`` executable of the same virtualenv with the snapshot date as a var.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fugou.settings import DBT_PROJECT_DIR, Paths, paths
+
+
+class DbtError(RuntimeError):
+    """dbt exited non-zero; the message holds the tail of its output."""
+
+
+def dbt_env(p: Paths | None = None) -> dict[str, str]:
+    """Environment for a dbt subprocess pointed at this FUGOU_HOME's warehouse."""
+    p = p or paths()
+    env = dict(os.environ)
+    env.update(
+        FUGOU_HOME=str(p.home),
+        FUGOU_WAREHOUSE=str(p.warehouse),
+        DBT_PROFILES_DIR=str(DBT_PROJECT_DIR),
+        DBT_PROJECT_DIR=str(DBT_PROJECT_DIR),
+        DBT_TARGET_PATH=str(p.dbt_target),
+        DBT_LOG_PATH=str(p.dbt_logs),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+    )
+    return env
+
+
+def run_dbt(
+    command: Sequence[str],
+    *,
+    variables: dict[str, Any] | None = None,
+    p: Paths | None = None,
+    capture: bool = True,
+) -> str:
+    """Run ``dbt <command> --vars <variables>``; raise :class:`DbtError` on failure. Returns stdout."""
+    exe = Path(sys.executable).with_name("dbt")
+    args = [str(exe), *command]
+    if variables:
+        args += ["--vars", json.dumps(variables, default=str)]
+    proc = subprocess.run(
+        args,
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_env(p),
+        text=True,
+        capture_output=capture,
+    )
+    out = (proc.stdout or "") + (proc.stderr or "")
+    if proc.returncode != 0:
+        tail = "\n".join(out.strip().splitlines()[-40:])
+        raise DbtError(f"dbt {' '.join(command)} failed (exit {proc.returncode}):\n{tail}")
+    return out
+
+
+def build(day: str, *, select: Sequence[str] = (), extra_vars: dict[str, Any] | None = None,
+          p: Paths | None = None) -> str:
+    """``dbt build`` (seeds, models, tests) for snapshot date ``day``."""
+    command = ["build"]
+    if select:
+        command += ["--select", *select]
+    return run_dbt(command, variables={"snapshot_date": day, **(extra_vars or {})}, p=p)

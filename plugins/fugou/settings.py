@@ -1,0 +1,118 @@
+"""Where fugou keeps its data and how it is configured.
+
+Everything lives under one folder, ``FUGOU_HOME`` (default ``<repo>/data``). Operational settings
+(ingest thresholds, column mappings, quality thresholds) come from ``config/fugou.toml`` in the
+repository, overridden key by key by ``$FUGOU_HOME/fugou.toml`` when that file exists. Business rules
+are not here: they are dbt vars and seeds (``dbt_project/``), read through :mod:`fugou.rules`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DAGS_DIR = REPO_ROOT / "dags"
+DEFAULT_CONFIG = REPO_ROOT / "config" / "fugou.toml"
+SHOP_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every location under ``FUGOU_HOME``."""
+
+    home: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def analytics(self) -> Path:
+        return self.home / "analytics.duckdb"
+
+    @property
+    def parquet(self) -> Path:
+        return self.home / "parquet"
+
+    @property
+    def exports(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def quality(self) -> Path:
+        return self.home / "quality"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        return self.home / "dbt" / "logs"
+
+    def landing_partition(self, entity: str, day: str) -> Path:
+        return self.landing / entity / day
+
+
+def fugou_home() -> Path:
+    """The data folder: ``$FUGOU_HOME`` or ``<repo>/data``."""
+    return Path(os.environ.get("FUGOU_HOME") or REPO_ROOT / "data").resolve()
+
+
+def paths(home: Path | str | None = None) -> Paths:
+    """Paths under ``home`` (default: :func:`fugou_home`)."""
+    return Paths(Path(home).resolve() if home else fugou_home())
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@cache
+def _load_config(home: str) -> dict[str, Any]:
+    with DEFAULT_CONFIG.open("rb") as fh:
+        config = tomllib.load(fh)
+    local = Path(home) / "fugou.toml"
+    if local.exists():
+        with local.open("rb") as fh:
+            config = _merge(config, tomllib.load(fh))
+    return config
+
+
+def config(home: Path | str | None = None) -> dict[str, Any]:
+    """The merged operational configuration (repo defaults + ``$FUGOU_HOME/fugou.toml``)."""
+    return _load_config(str(paths(home).home))
+
+
+def setting(dotted: str, home: Path | str | None = None) -> Any:
+    """One configuration value by dotted key, e.g. ``setting("ingest.max_rejected_share")``."""
+    node: Any = config(home)
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(f"configuration key {dotted!r} is not set (looked in {DEFAULT_CONFIG})")
+        node = node[part]
+    return node

@@ -1,0 +1,125 @@
+"""The pipeline's DuckDB warehouse: connections and the tables fugou itself owns.
+
+Schemas: ``raw`` (landed rows, typed; PII only in ``raw.customers``), ``ops`` (load manifest,
+rejected rows, runs, quality results, sends ledger). dbt owns ``staging``, ``intermediate``,
+``marts`` and ``seeds``. Only one process may hold the file read-write (DESIGN.md "One writer").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from fugou.settings import paths
+
+RAW_DDL = """
+create schema if not exists raw;
+create schema if not exists ops;
+
+create table if not exists raw.orders (
+    order_id varchar not null,
+    customer_id varchar not null,
+    paid_at timestamp not null,
+    amount decimal(14, 2) not null,
+    status varchar,
+    refund_amount decimal(14, 2),
+    refunded_at timestamp,
+    shipped_at timestamp,
+    delivered_at timestamp,
+    coupon_code varchar,
+    province varchar,
+    _partition_date date not null,
+    _source_file varchar not null,
+    _source_line bigint not null,
+    _loaded_at timestamp not null
+);
+
+create table if not exists raw.order_items (
+    order_id varchar not null,
+    sku varchar,
+    category varchar,
+    quantity integer,
+    unit_price decimal(14, 2),
+    season varchar,
+    _partition_date date not null,
+    _source_file varchar not null,
+    _source_line bigint not null,
+    _loaded_at timestamp not null
+);
+
+-- restricted: the only table holding phone and e-mail
+create table if not exists raw.customers (
+    customer_id varchar not null,
+    name varchar,
+    phone varchar,
+    email varchar,
+    birthday date,
+    gender varchar,
+    province varchar,
+    credit_level varchar,
+    is_fan_group boolean,
+    sms_opt_in boolean,
+    email_opt_in boolean,
+    _partition_date date not null,
+    _source_file varchar not null,
+    _source_line bigint not null,
+    _loaded_at timestamp not null
+);
+
+create table if not exists raw.opt_outs (
+    customer_id varchar not null,
+    channel varchar not null,
+    opted_out_at timestamp not null,
+    _partition_date date not null,
+    _source_file varchar not null,
+    _source_line bigint not null,
+    _loaded_at timestamp not null
+);
+
+create table if not exists ops.load_manifest (
+    entity varchar not null,
+    partition_date date not null,
+    source_file varchar not null,
+    checksum varchar not null,
+    rows_read bigint not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    loaded_at timestamp not null
+);
+
+create table if not exists ops.rejected_rows (
+    entity varchar not null,
+    partition_date date,
+    source_file varchar not null,
+    source_line bigint,
+    reason varchar not null,
+    column_name varchar,
+    raw_record varchar,
+    rejected_at timestamp not null
+);
+"""
+
+
+def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (default ``$FUGOU_HOME/warehouse.duckdb``), creating fugou's own tables."""
+    target = Path(path) if path else paths().warehouse
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(target), read_only=read_only)
+    if not read_only:
+        con.execute(RAW_DDL)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All-or-nothing: commit when the block ends, roll back (and re-raise) on any error."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")

@@ -1,0 +1,32 @@
+"""Shared pytest fixtures: an isolated FUGOU_HOME per test, and a warehouse connection in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fugou import settings
+from fugou.settings import Paths
+
+
+@pytest.fixture
+def fugou_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A fresh, empty FUGOU_HOME for one test (env var set, config cache cleared)."""
+    home = tmp_path / "fugou_home"
+    home.mkdir()
+    monkeypatch.setenv("FUGOU_HOME", str(home))
+    settings._load_config.cache_clear()
+    yield settings.paths(home)
+    settings._load_config.cache_clear()
+
+
+@pytest.fixture
+def warehouse(fugou_home: Paths) -> Iterator:
+    """A read-write connection to the test's warehouse, with fugou's raw/ops tables created."""
+    from fugou.warehouse import connect
+
+    con = connect(fugou_home.warehouse)
+    yield con
+    con.close()
