@@ -2,12 +2,13 @@
 
 Airflow lives under ``$FUGOU_HOME/airflow`` with a SQLite metadata DB; ``fugou run --date D`` is
 ``airflow dags test fugou_daily D`` with that environment, after migrating the DB and creating the
-one-slot warehouse pool once.
+one-slot warehouse pool once. Each run's full log goes to ``$FUGOU_HOME/airflow/runs/<D>.log``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ WAREHOUSE_POOL = "fugou_warehouse"
 
 
 class AirflowError(RuntimeError):
-    """An ``airflow`` command failed; the message holds the tail of its output."""
+    """An ``airflow`` command or a DAG run failed; the message says where and why."""
 
 
 def airflow_env(p: Paths | None = None) -> dict[str, str]:
@@ -36,23 +37,38 @@ def airflow_env(p: Paths | None = None) -> dict[str, str]:
         AIRFLOW__CORE__EXECUTOR="LocalExecutor",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
-        AIRFLOW__API__EXPOSE_CONFIG="False",
-        AIRFLOW__LOGGING__LOGGING_LEVEL=os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
+        AIRFLOW__LOGGING__LOGGING_LEVEL=os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
         AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
+        GX_ANALYTICS_ENABLED="False",
         SCARF_ANALYTICS="false",
         DO_NOT_TRACK="true",
     )
     return env
 
 
-def _airflow(args: list[str], p: Paths, *, capture: bool = True) -> str:
+def airflow(args: list[str], p: Paths | None = None, *, log: Path | None = None) -> str:
+    """Run ``airflow <args>`` in this FUGOU_HOME's environment; raise :class:`AirflowError` on failure."""
+    p = p or paths()
     exe = Path(sys.executable).with_name("airflow")
-    proc = subprocess.run([str(exe), *args], env=airflow_env(p), text=True, capture_output=capture)
-    out = (proc.stdout or "") + (proc.stderr or "")
+    proc = subprocess.run([str(exe), *args], env=airflow_env(p), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout or ""
+    if log:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(out)
     if proc.returncode != 0:
-        tail = "\n".join(out.strip().splitlines()[-60:])
-        raise AirflowError(f"airflow {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
+        raise AirflowError(f"airflow {' '.join(args)} failed (exit {proc.returncode}):\n{_failure_summary(out)}"
+                           + (f"\nfull log: {log}" if log else ""))
     return out
+
+
+def _failure_summary(out: str) -> str:
+    """The failing tasks and the last error lines of an Airflow log."""
+    lines = out.strip().splitlines()
+    failed = sorted({m.group(1) for m in re.finditer(r"task_id='?([\w.]+)'?.*state=failed", out)})
+    errors = [ln for ln in lines if re.search(r"(Error|Exception)\b.*:", ln) and "warning" not in ln]
+    head = f"failed task(s): {', '.join(failed)}\n" if failed else ""
+    return head + "\n".join(errors[-8:] or lines[-30:])
 
 
 def ensure_airflow(p: Paths | None = None) -> None:
@@ -62,16 +78,15 @@ def ensure_airflow(p: Paths | None = None) -> None:
     marker = p.airflow_home / ".fugou-ready"
     if marker.exists():
         return
-    _airflow(["db", "migrate"], p)
-    _airflow(["pools", "set", WAREHOUSE_POOL, "1", "fugou: one writer of the DuckDB warehouse"], p)
+    airflow(["db", "migrate"], p)
+    airflow(["pools", "set", WAREHOUSE_POOL, "1", "fugou: one writer of the DuckDB warehouse"], p)
     marker.write_text("migrated\n")
 
 
-def run_dag(day: str, p: Paths | None = None, *, capture: bool = True) -> str:
-    """Run the whole ``fugou_daily`` DAG for shop day ``day`` (``airflow dags test``)."""
+def run_dag(day: str, p: Paths | None = None) -> Path:
+    """Run the whole ``fugou_daily`` DAG for shop day ``day``; returns the run's log file."""
     p = p or paths()
     ensure_airflow(p)
-    out = _airflow(["dags", "test", DAG_ID, f"{day}T00:00:00+08:00"], p, capture=capture)
-    if capture and "state=failed" in out.replace(" ", "").lower():
-        raise AirflowError(f"fugou_daily for {day} failed:\n" + "\n".join(out.splitlines()[-60:]))
-    return out
+    log = p.airflow_home / "runs" / f"{day}.log"
+    airflow(["dags", "test", DAG_ID, f"{day}T00:00:00+08:00"], p, log=log)
+    return log

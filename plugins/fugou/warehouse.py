@@ -90,6 +90,13 @@ create table if not exists ops.load_manifest (
     loaded_at timestamp not null
 );
 
+create table if not exists ops.runs (
+    run_day date not null,
+    finished_at timestamp not null,
+    status varchar not null,
+    detail varchar
+);
+
 create table if not exists ops.rejected_rows (
     entity varchar not null,
     partition_date date,

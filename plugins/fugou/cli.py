@@ -1,0 +1,209 @@
+"""The ``fugou`` command line. ``fugou --help`` lists the commands; ``fugou <command> --help`` explains one."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from fugou.settings import paths
+
+ENTITIES = ("orders", "order_items", "customers", "opt_outs")
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate the demo shop's history files (and import them with --import)."""
+    from fugou.demo import generate
+
+    p = paths()
+    out = Path(args.out) if args.out else p.home / "demo"
+    started = time.monotonic()
+    summary = generate(out, seed=args.seed, customers=args.customers, days=args.days,
+                       end_date=args.end_date, orders=args.orders)
+    _say(f"demo shop written to {out} in {time.monotonic() - started:.1f}s: {summary}")
+    if args.do_import:
+        _import_demo(out)
+    return 0
+
+
+def _import_demo(folder: Path) -> None:
+    from fugou.importer import import_history
+
+    for entity in ("customers", "orders", "order_items", "opt_outs"):
+        for suffix in (".csv", ".parquet"):
+            file = folder / f"{entity}{suffix}"
+            if file.exists():
+                _say(f"importing {file.name} ...")
+                result = import_history(file, entity=entity)
+                _say(f"  {entity}: {result}")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a history file: split it into daily landing partitions and load them all."""
+    from fugou.importer import import_history
+
+    for file in args.files:
+        started = time.monotonic()
+        result = import_history(Path(file), entity=args.entity, mapping=args.mapping, as_of=args.as_of)
+        _say(f"{file}: {result} ({time.monotonic() - started:.1f}s)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the fugou_daily DAG for one shop day."""
+    from fugou.orchestration import run_dag
+
+    started = time.monotonic()
+    _say(f"running fugou_daily for {args.date} (Airflow, metadata DB under {paths().airflow_home}) ...")
+    log = run_dag(args.date)
+    _say(f"done in {time.monotonic() - started:.0f}s; log: {log}")
+    _print_summary(args.date)
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Process every day from --start to --end, oldest first."""
+    from fugou.backfill import backfill
+
+    backfill(args.start, args.end, force_exports=args.force_exports, progress=_say)
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Query the published analytics database (read-only)."""
+    from fugou.query import open_readonly, print_result, shell
+
+    con = open_readonly(warehouse=args.warehouse)
+    try:
+        if args.query:
+            print_result(con, " ".join(args.query))
+        else:
+            shell(con)
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Recent runs, loads, rejected rows, row counts and quality-gate results."""
+    from fugou.status import print_status
+
+    print_status(limit=args.limit)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Why did this customer get (or not get) a campaign on that day?"""
+    from fugou.explain import explain
+
+    _say(explain(args.customer, args.date))
+    return 0
+
+
+def cmd_quickstart(args: argparse.Namespace) -> int:
+    """Demo data if there is none, import it, run the latest day, print a summary (``make run``)."""
+    from fugou.quickstart import quickstart
+
+    quickstart(progress=_say)
+    return 0
+
+
+def _print_summary(day: str) -> None:
+    from fugou.status import print_day_summary
+
+    print_day_summary(day)
+
+
+def _day(value: str) -> str:
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fugou",
+        description="fugou (复购): daily old-customer marketing for an e-commerce shop. "
+        "Data lives under $FUGOU_HOME (default ./data).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="<command>")
+
+    demo = sub.add_parser("demo", help="generate a deterministic demo shop (history files)",
+                          description=cmd_demo.__doc__)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--customers", type=int, default=20_000)
+    demo.add_argument("--days", type=int, default=730, help="days of history (default two years)")
+    demo.add_argument("--orders", type=int, default=None, help="size the shop by order count instead")
+    demo.add_argument("--end-date", type=_day, default=None, help="last day of history (default yesterday)")
+    demo.add_argument("--out", default=None, help="folder for the files (default $FUGOU_HOME/demo)")
+    demo.add_argument("--import", dest="do_import", action="store_true", help="import the files afterwards")
+    demo.set_defaults(func=cmd_demo)
+
+    imp = sub.add_parser("import", help="import a history file into daily landing partitions and load them",
+                         description=cmd_import.__doc__)
+    imp.add_argument("files", nargs="+", help="CSV (UTF-8 or GBK) or Parquet files")
+    imp.add_argument("--entity", choices=ENTITIES, default="orders")
+    imp.add_argument("--mapping", default=None, help="column mapping from config (e.g. taobao); auto-detected")
+    imp.add_argument("--as-of", type=_day, default=None, help="day a customer list is valid from")
+    imp.set_defaults(func=cmd_import)
+
+    run = sub.add_parser("run", help="run the daily DAG for one day (Airflow)", description=cmd_run.__doc__)
+    run.add_argument("--date", type=_day, required=True, help="the shop day to process")
+    run.set_defaults(func=cmd_run)
+
+    bf = sub.add_parser("backfill", help="process a range of past days, oldest first",
+                        description=cmd_backfill.__doc__)
+    bf.add_argument("--start", type=_day, required=True)
+    bf.add_argument("--end", type=_day, required=True)
+    bf.add_argument("--force-exports", action="store_true",
+                    help="rewrite send lists that were already exported (default: keep them)")
+    bf.set_defaults(func=cmd_backfill)
+
+    sql = sub.add_parser("sql", help="query the published analytics database (no query: a shell)",
+                         description=cmd_sql.__doc__)
+    sql.add_argument("query", nargs="*", help="SQL text; omit for an interactive shell")
+    sql.add_argument("--warehouse", action="store_true", help="read the pipeline warehouse instead (read-only)")
+    sql.set_defaults(func=cmd_sql)
+
+    st = sub.add_parser("status", help="recent runs, loads, rejects and gate results",
+                        description=cmd_status.__doc__)
+    st.add_argument("--limit", type=int, default=10)
+    st.set_defaults(func=cmd_status)
+
+    ex = sub.add_parser("explain", help="a customer's facts on a day and every campaign decision with its reason",
+                        description=cmd_explain.__doc__)
+    ex.add_argument("--customer", required=True)
+    ex.add_argument("--date", type=_day, required=True)
+    ex.set_defaults(func=cmd_explain)
+
+    qs = sub.add_parser("quickstart", help="what `make run` does", description=cmd_quickstart.__doc__)
+    qs.set_defaults(func=cmd_quickstart)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear message, not a traceback, for expected failures
+        from fugou.errors import is_user_error
+
+        if not is_user_error(exc):
+            raise
+        print(f"fugou {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""``make run``: demo data if there is none, import it, run the latest day, print a summary.
+
+A second call reuses what exists: the import is a no-op (the manifest knows the files), and when
+the latest day already ran successfully after its last load, the DAG is not run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from fugou.settings import Paths, paths
+
+
+def latest_landing_day(p: Paths) -> str | None:
+    """The newest day that has an orders landing partition."""
+    root = p.landing / "orders"
+    days = sorted(d.name for d in root.iterdir() if d.is_dir()) if root.exists() else []
+    return days[-1] if days else None
+
+
+def _already_done(p: Paths, day: str) -> bool:
+    if not p.warehouse.exists():
+        return False
+    try:
+        con = duckdb.connect(str(p.warehouse), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        row = con.execute(
+            "select max(finished_at) > coalesce((select max(loaded_at) from ops.load_manifest), "
+            "timestamp '1970-01-01') from ops.runs where run_day = ? and status = 'success'", [day]).fetchone()
+        return bool(row and row[0])
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+
+
+def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) -> str:
+    """Bring the demo shop (or the landed data) up to its latest day; returns that day."""
+    from fugou.orchestration import run_dag
+    from fugou.status import print_day_summary
+
+    p = p or paths()
+    day = latest_landing_day(p)
+    if day is None:
+        from fugou.demo import generate
+        from fugou.importer import import_history
+
+        demo_dir = p.home / "demo"
+        progress(f"no data under {p.landing}: generating the demo shop in {demo_dir} ...")
+        progress(f"  {generate(demo_dir)}")
+        for entity in ("customers", "orders", "order_items", "opt_outs"):
+            progress(f"importing {entity} ...")
+            progress(f"  {import_history(demo_dir / f'{entity}.csv', entity=entity)}")
+        day = latest_landing_day(p)
+        if day is None:
+            raise ValueError(f"the import produced no orders partition under {p.landing}")
+    if _already_done(p, day):
+        progress(f"{day} already processed and nothing new has landed: nothing to do")
+    else:
+        progress(f"running the fugou_daily DAG for {day} ...")
+        log = run_dag(day, p)
+        progress(f"  log: {log}")
+    print_day_summary(day, p, out=progress)
+    return day
