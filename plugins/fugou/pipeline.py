@@ -1,5 +1,11 @@
-"""The daily run, one function per DAG task. Each takes the run's logical date and works on the
-shop-calendar day it names (:func:`fugou.dates.processing_day`). The DAG file only calls these."""
+"""The daily run, one function per DAG task. Each takes the run's logical date (or a ``YYYY-MM-DD``
+string) and works on the shop-calendar day it names (:func:`fugou.dates.processing_day`). The DAG
+file only calls these; ``fugou backfill`` calls them too, so both paths give the same tables.
+
+Order of a run for day D (DESIGN.md "The flow"):
+ingest → gate raw → dbt build → gate marts → export send lists → export evaluations → publish →
+report → finish. A failing step stops the run: nothing after it happens.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +13,75 @@ import datetime as dt
 from typing import Any
 
 from fugou.dates import processing_day
+from fugou.settings import Paths, paths
 
 
-def ingest(logical_date: dt.datetime | str) -> dict[str, Any]:
+def ingest(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
     """Load the day's landing partitions, and earlier ones not loaded yet, into ``raw``."""
     from fugou.ingest import load_pending
 
     day = processing_day(logical_date)
-    return {"day": day, **load_pending(day)}
+    return {"day": day, **load_pending(day, p)}
 
 
-def build_models(logical_date: dt.datetime | str) -> dict[str, Any]:
+def gate(layer: str, logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
+    """Run the Great Expectations suites of ``layer`` (``raw`` or ``marts``); raise on a blocking failure."""
+    from fugou.quality import run_gate
+
+    day = processing_day(logical_date)
+    result = run_gate(layer, day, p)
+    return {"day": day, "layer": layer, "summary": str(result)}
+
+
+def build_models(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
     """``dbt build`` (seeds, models, dbt tests) for the day."""
     from fugou import dbt
 
     day = processing_day(logical_date)
-    dbt.build(day)
+    dbt.build(day, p=p)
     return {"day": day}
 
 
-def finish(logical_date: dt.datetime | str) -> dict[str, Any]:
+def export_send_lists(logical_date: dt.datetime | str, p: Paths | None = None, *,
+                      force: bool = False) -> dict[str, Any]:
+    """Write the day's send lists and record the sends ledger."""
+    from fugou.export import export_send_lists as export
+
+    day = processing_day(logical_date)
+    return {"day": day, **_jsonable(export(day, p, force=force))}
+
+
+def export_evaluations(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
+    """Write the evaluations whose 10- or 30-day window closed on the day."""
+    from fugou.evaluation import export_evaluations as export
+
+    day = processing_day(logical_date)
+    return {"day": day, **_jsonable(export(day, p))}
+
+
+def publish(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
+    """Swap in the analysts' read-only copy of the marts."""
+    from fugou.publish import publish as do_publish
+
+    day = processing_day(logical_date)
+    result = do_publish(day, p)
+    return {"day": day, "analytics": result["analytics"], "tables": len(result["tables"])}
+
+
+def report(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
+    """Render ``reports/<D>/index.html`` from the published copy."""
+    from fugou.report import render_report
+
+    day = processing_day(logical_date)
+    return {"day": day, "report": str(render_report(day, p))}
+
+
+def finish(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
     """Record the day's successful run in ``ops.runs``."""
     from fugou.warehouse import connect, transaction
 
     day = processing_day(logical_date)
-    con = connect()
+    con = connect((p or paths()).warehouse)
     try:
         with transaction(con):
             con.execute("delete from ops.runs where run_day = ?", [day])
@@ -39,3 +89,14 @@ def finish(logical_date: dt.datetime | str) -> dict[str, Any]:
     finally:
         con.close()
     return {"day": day, "status": "success"}
+
+
+def _jsonable(value: Any) -> Any:
+    """XCom-safe copy of a result (paths and dates as strings)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
