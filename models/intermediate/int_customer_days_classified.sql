@@ -1,0 +1,207 @@
+{{ config(materialized='table') }}
+{#-
+  One row per customer and day for every day in [snapshot_start_date, snapshot_date] on which the
+  customer is a customer (>= 1 paid order by that day), or was one the day before (an "exit" row,
+  is_customer = false, when refunds took away every paid order). Holds everything the customer
+  marts need: RFM with scores and segment, tier, type, stage, and the previous day's values.
+  Built as a table once per run and read by fct_customer_snapshot, fct_customer_stage_changes and
+  fct_customer_daily_trends (the snapshot prunes old days; the other two keep history forever).
+-#}
+
+{%- set end_day = fugou_snapshot_day() -%}
+{%- set start_day = fugou_snapshot_start_day() -%}
+{%- set prev_day = fugou_shift_day(start_day, -1) -%}
+
+with
+
+states as (
+
+    select * from {{ ref('int_customer_states_accumulated') }}
+
+),
+
+customer_versions as (
+
+    select * from {{ ref('stg_shop__customer_versions') }}
+
+),
+
+segments as (
+
+    select * from {{ ref('rfm_segments') }}
+
+),
+
+-- the range's days plus the day before it (for the previous_* columns)
+days as (
+
+    {{ fugou_day_spine(prev_day, end_day) }}
+
+),
+
+state_on_day as (
+
+    select
+        days.date_day as snapshot_date,
+        states.customer_id,
+        states.frequency,
+        states.monetary,
+        states.first_order_date,
+        states.last_order_date,
+        case when states.event_date = days.date_day then states.orders_on_day else 0 end as orders_on_day,
+        case
+            when states.event_date = days.date_day then states.revenue_on_day
+            else cast(0 as decimal(18, 2))
+        end as revenue_on_day
+    from days
+    inner join states
+        on states.event_date <= days.date_day
+        and (states.next_event_date is null or states.next_event_date > days.date_day)
+    where states.frequency > 0
+
+),
+
+with_attributes as (
+
+    select
+        state_on_day.*,
+        coalesce(customer_versions.is_fan_group, false) as is_fan_group,
+        {{ dbt.datediff('state_on_day.last_order_date', 'state_on_day.snapshot_date', 'day') }} as recency_days,
+        {{ dbt.datediff('state_on_day.first_order_date', 'state_on_day.snapshot_date', 'day') }}
+            as days_since_first_order
+    from state_on_day
+    left join customer_versions
+        on customer_versions.customer_id = state_on_day.customer_id
+        and customer_versions.valid_from <= state_on_day.snapshot_date
+        and (customer_versions.valid_to is null or customer_versions.valid_to > state_on_day.snapshot_date)
+
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when recency_days <= {{ var('stage_active_max_days') }} then 'active'
+            when recency_days <= {{ var('stage_silent_max_days') }} then 'silent'
+            when recency_days <= {{ var('stage_sleeping_max_days') }} then 'sleeping'
+            else 'churned'
+        end as lifecycle_stage,
+        case
+            when frequency >= {{ var('type_fan_min_orders') }} or is_fan_group then 'fan'
+            when frequency >= {{ var('type_loyal_min_orders') }} then 'loyal'
+            when frequency >= {{ var('type_repeat_min_orders') }} then 'repeat'
+            else 'new'
+        end as customer_type,
+        case
+            when monetary >= {{ var('tier_supreme_vip_min_amount') }} then 'supreme_vip'
+            when monetary >= {{ var('tier_vip_min_amount') }} then 'vip'
+            when monetary >= {{ var('tier_senior_min_amount') }} then 'senior'
+            else 'regular'
+        end as member_tier,
+        cast({{ dbt.dateadd('day', 1, 'snapshot_date') }} as date) as next_day
+    from with_attributes
+
+),
+
+current_days as (
+
+    select * from classified
+    where snapshot_date >= {{ fugou_snapshot_start_date() }}
+
+),
+
+-- RFM scores: 1 + floor(5 × customers strictly worse / customers that day); equal values share a
+-- score. R is better when fewer days, F and M when larger. "High" = strictly better than the day's
+-- mean, compared exactly (value × n against the sum) so a customer exactly at the mean is "low".
+day_windows as (
+
+    select
+        *,
+        count(*) over (partition by snapshot_date) as customers_on_day,
+        rank() over (partition by snapshot_date order by recency_days desc) - 1 as worse_recency,
+        rank() over (partition by snapshot_date order by frequency) - 1 as worse_frequency,
+        rank() over (partition by snapshot_date order by monetary) - 1 as worse_monetary,
+        sum(recency_days) over (partition by snapshot_date) as sum_recency,
+        sum(frequency) over (partition by snapshot_date) as sum_frequency,
+        sum(monetary) over (partition by snapshot_date) as sum_monetary
+    from current_days
+
+),
+
+scored as (
+
+    select
+        day_windows.*,
+        cast(floor(5.0 * worse_recency / customers_on_day) as integer) + 1 as r_score,
+        cast(floor(5.0 * worse_frequency / customers_on_day) as integer) + 1 as f_score,
+        cast(floor(5.0 * worse_monetary / customers_on_day) as integer) + 1 as m_score,
+        recency_days * customers_on_day < sum_recency as r_high,
+        frequency * customers_on_day > sum_frequency as f_high,
+        monetary * customers_on_day > sum_monetary as m_high
+    from day_windows
+
+),
+
+segmented as (
+
+    select
+        scored.*,
+        segments.segment_code as rfm_segment
+    from scored
+    inner join segments
+        on segments.r_high = scored.r_high
+        and segments.f_high = scored.f_high
+        and segments.m_high = scored.m_high
+
+),
+
+previous_days as (
+
+    select
+        customer_id,
+        next_day,
+        lifecycle_stage,
+        member_tier,
+        customer_type
+    from classified
+    where snapshot_date < {{ fugou_snapshot_date() }}
+
+),
+
+final as (
+
+    select
+        coalesce(segmented.customer_id, previous_days.customer_id) as customer_id,
+        coalesce(segmented.snapshot_date, previous_days.next_day) as snapshot_date,
+        segmented.customer_id is not null as is_customer,
+        segmented.first_order_date,
+        segmented.last_order_date,
+        segmented.recency_days,
+        segmented.frequency,
+        segmented.monetary,
+        segmented.r_score,
+        segmented.f_score,
+        segmented.m_score,
+        segmented.r_high,
+        segmented.f_high,
+        segmented.m_high,
+        segmented.rfm_segment,
+        segmented.member_tier,
+        segmented.customer_type,
+        segmented.lifecycle_stage,
+        segmented.days_since_first_order,
+        segmented.is_fan_group,
+        previous_days.lifecycle_stage as previous_lifecycle_stage,
+        previous_days.member_tier as previous_member_tier,
+        previous_days.customer_type as previous_customer_type,
+        segmented.orders_on_day,
+        segmented.revenue_on_day
+    from segmented
+    full outer join previous_days
+        on previous_days.customer_id = segmented.customer_id
+        and previous_days.next_day = segmented.snapshot_date
+
+)
+
+select * from final

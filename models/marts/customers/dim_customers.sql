@@ -1,0 +1,102 @@
+{#-
+  Every known customer (in the customer file, or with a paid order) in their current state: the
+  facts of the latest built day of fct_customer_snapshot, the non-personal attributes of the
+  customer file, and the Chinese labels. No name, phone or e-mail.
+-#}
+
+with
+
+snapshot as (
+
+    select * from {{ ref('fct_customer_snapshot') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_shop__customers') }}
+
+),
+
+opt_outs as (
+
+    select * from {{ ref('stg_shop__opt_outs') }}
+
+),
+
+segments as (select * from {{ ref('rfm_segments') }}),
+
+tiers as (select * from {{ ref('member_tiers') }}),
+
+types as (select * from {{ ref('customer_types') }}),
+
+stages as (select * from {{ ref('lifecycle_stages') }}),
+
+latest_snapshot as (
+
+    select *
+    from snapshot
+    where snapshot_date = (select max(snapshot_date) from snapshot)
+
+),
+
+known_customers as (
+
+    select customer_id from latest_snapshot
+    union
+    select customer_id from customers
+
+),
+
+opted_out as (
+
+    select distinct customer_id from opt_outs
+
+),
+
+final as (
+
+    select
+        known_customers.customer_id,
+        (select max(snapshot_date) from snapshot) as as_of_date,
+        latest_snapshot.customer_id is not null as is_buyer,
+        latest_snapshot.first_order_date,
+        latest_snapshot.last_order_date,
+        latest_snapshot.recency_days,
+        coalesce(latest_snapshot.frequency, 0) as frequency,
+        coalesce(latest_snapshot.monetary, 0) as monetary,
+        latest_snapshot.r_score,
+        latest_snapshot.f_score,
+        latest_snapshot.m_score,
+        latest_snapshot.rfm_segment,
+        segments.segment_name_zh as rfm_segment_name_zh,
+        latest_snapshot.member_tier,
+        tiers.tier_name_zh as member_tier_name_zh,
+        tiers.discount as member_discount,
+        latest_snapshot.customer_type,
+        types.type_name_zh as customer_type_name_zh,
+        latest_snapshot.lifecycle_stage,
+        stages.stage_name_zh as lifecycle_stage_name_zh,
+        latest_snapshot.days_since_first_order,
+        coalesce(customers.has_phone, false) as has_phone,
+        coalesce(customers.has_email, false) as has_email,
+        customers.birthday,
+        customers.gender,
+        customers.province,
+        customers.credit_level,
+        coalesce(customers.is_fan_group, false) as is_fan_group,
+        coalesce(customers.sms_opt_in, false) as sms_opt_in,
+        coalesce(customers.email_opt_in, false) as email_opt_in,
+        opted_out.customer_id is not null as has_opted_out
+    from known_customers
+    left join latest_snapshot on latest_snapshot.customer_id = known_customers.customer_id
+    left join customers on customers.customer_id = known_customers.customer_id
+    left join opted_out on opted_out.customer_id = known_customers.customer_id
+    left join segments on segments.segment_code = latest_snapshot.rfm_segment
+    left join tiers on tiers.tier_code = latest_snapshot.member_tier
+    left join types on types.type_code = latest_snapshot.customer_type
+    left join stages on stages.stage_code = latest_snapshot.lifecycle_stage
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+{{ config(tags=['pii', 'restricted']) }}
+{#- RESTRICTED: the only model holding names, phone numbers and e-mail addresses. Read only by the
+    send-list export, for customers who are eligible, consented and not opted out. Never joined into
+    intermediate models or marts; not published to analysts. -#}
+
+with
+
+source as (
+
+    select * from {{ source('shop', 'customers') }}
+    where _partition_date <= {{ fugou_snapshot_date() }}
+
+),
+
+latest_version as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by _partition_date desc, _loaded_at desc, _source_line desc
+        ) as version_rank
+    from source
+
+),
+
+contacts as (
+
+    select
+        customer_id,
+        nullif(trim(name), '') as name,
+        nullif(trim(phone), '') as phone,
+        nullif(lower(trim(email)), '') as email,
+        coalesce(sms_opt_in, false) as sms_opt_in,
+        coalesce(email_opt_in, false) as email_opt_in
+    from latest_version
+    where version_rank = 1
+
+)
+
+select * from contacts

@@ -1,0 +1,46 @@
+{#- Every version of every customer (no PII): a raw.customers row is valid from its _partition_date
+    until the customer's next version. Several rows for one customer in one partition: the last
+    loaded wins. Only versions valid by snapshot_date. -#}
+
+with
+
+source as (
+
+    select * from {{ source('shop', 'customers') }}
+    where _partition_date <= {{ fugou_snapshot_date() }}
+
+),
+
+last_in_partition as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id, _partition_date
+            order by _loaded_at desc, _source_line desc
+        ) as row_rank
+    from source
+
+),
+
+versions as (
+
+    select
+        customer_id,
+        _partition_date as valid_from,
+        lead(_partition_date) over (partition by customer_id order by _partition_date) as valid_to,
+        phone is not null and trim(phone) <> '' as has_phone,
+        email is not null and trim(email) <> '' as has_email,
+        birthday,
+        nullif(trim(gender), '') as gender,
+        nullif(trim(province), '') as province,
+        nullif(trim(credit_level), '') as credit_level,
+        coalesce(is_fan_group, false) as is_fan_group,
+        coalesce(sms_opt_in, false) as sms_opt_in,
+        coalesce(email_opt_in, false) as email_opt_in
+    from last_in_partition
+    where row_rank = 1
+
+)
+
+select * from versions
