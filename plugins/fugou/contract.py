@@ -1,0 +1,166 @@
+"""The input contract: which entities a shop delivers, their columns, types and codes.
+
+Files arrive as CSV (UTF-8 or GBK, detected) or Parquet, one folder per entity and day:
+``landing/<entity>/<YYYY-MM-DD>/*.csv|*.parquet``. Column names are the ones below (other names are
+translated by a mapping, see :mod:`fugou.mappings`; the Taobao/Tmall 订单报表 export is recognised by
+its Chinese headers). Unknown columns are ignored. Only ``orders`` is required: a shop with nothing but
+an order history still gets every fact and mart that can be built from it.
+
+| entity | column | type | required | meaning |
+|---|---|---|---|---|
+| orders | order_id | text | yes | the platform's order number (unique over all days) |
+| orders | customer_id | text | yes | the buyer (Taobao: 买家会员名) |
+| orders | paid_at | timestamp (shop time, Asia/Shanghai) | yes | when the order was paid; decides its day |
+| orders | amount | decimal(14,2) >= 0 | yes | paid amount in yuan (Taobao: 买家实际支付金额) |
+| orders | status | status code (below) | no | missing means ``paid`` |
+| orders | refund_amount | decimal(14,2) >= 0, <= amount | no | refunded yuan |
+| orders | refunded_at | timestamp | no | when the refund was made |
+| orders | shipped_at | timestamp | no | when the seller shipped |
+| orders | delivered_at | timestamp | no | when the buyer confirmed receipt |
+| orders | coupon_code | text | no | coupon redeemed with the order |
+| orders | province | text | no | delivery province (e.g. 浙江省) |
+| order_items | order_id | text | yes | the order the line belongs to |
+| order_items | sku | text | no | item code |
+| order_items | category | text | no | item category |
+| order_items | quantity | integer > 0 | no | pieces |
+| order_items | unit_price | decimal(14,2) >= 0 | no | price per piece |
+| order_items | season | text | no | season of the item (spring, summer, autumn, winter, all) |
+| customers | customer_id | text | yes | the buyer |
+| customers | name, phone, email | text | no | contact details (PII: only in ``raw.customers``) |
+| customers | birthday | date | no | |
+| customers | gender | text | no | |
+| customers | province | text | no | |
+| customers | credit_level | text | no | buyer credit (e.g. 黄钻) |
+| customers | is_fan_group, sms_opt_in, email_opt_in | boolean (true/false, 1/0, yes/no, 是/否) | no | |
+| opt_outs | customer_id | text | yes | who opted out |
+| opt_outs | channel | channel code (below) | yes | what they opted out of |
+| opt_outs | opted_out_at | timestamp | yes | when; decides its day |
+
+Days: an ``orders`` row belongs to the day of ``paid_at``, an ``opt_outs`` row to the day of
+``opted_out_at``, ``order_items`` to the day of their order, a ``customers`` list to the day it
+describes (any day). Timestamps are ``YYYY-MM-DD HH:MM[:SS]`` (``-`` or ``/``, optional ``T``).
+
+Status codes (``STATUSES``): ``pending`` (not paid yet), ``paid``, ``shipped``, ``completed``,
+``refunded``, ``closed``. Channel codes (``CHANNELS``): ``sms``, ``email``, ``phone``, ``all``.
+
+Rejected-row reasons (``ops.rejected_rows.reason``): ``missing_<column>`` (a required value is empty),
+``unparseable_<column>``, ``negative_amount`` (``column_name`` says which amount),
+``nonpositive_quantity``, ``refund_exceeds_amount``, ``unknown_status``, ``unknown_channel``,
+``duplicate_order_id`` (within the load or against other days already loaded),
+``duplicate_customer_id`` (twice in one day's customer list), ``<date column>_outside_partition``,
+``<date column>_in_future`` (after the wall clock at load time), ``not_paid`` (an order without
+``paid_at`` whose status is ``pending`` or ``closed``: recorded, not counted as bad data),
+``unknown_order`` (an imported order item whose order is not known), ``malformed_row`` (a CSV line
+with the wrong number of fields).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TEXT = "varchar"
+TIMESTAMP = "timestamp"
+MONEY = "decimal(14, 2)"
+INTEGER = "integer"
+DATE = "date"
+BOOLEAN = "boolean"
+
+STATUSES: tuple[str, ...] = ("pending", "paid", "shipped", "completed", "refunded", "closed")
+DEFAULT_STATUS = "paid"
+UNPAID_STATUSES: tuple[str, ...] = ("pending", "closed")
+CHANNELS: tuple[str, ...] = ("sms", "email", "phone", "all")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One kind of input file: its columns (name → DuckDB type) and rules."""
+
+    name: str
+    columns: dict[str, str]
+    required: tuple[str, ...]
+    unique_key: str | None = None  # rejected as duplicate_<key> when seen twice
+    unique_across_days: bool = False  # the key may not repeat in another day either
+    date_column: str | None = None  # its day must be the partition's day and not in the future
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+
+ENTITIES: dict[str, Entity] = {
+    "orders": Entity(
+        name="orders",
+        columns={
+            "order_id": TEXT,
+            "customer_id": TEXT,
+            "paid_at": TIMESTAMP,
+            "amount": MONEY,
+            "status": TEXT,
+            "refund_amount": MONEY,
+            "refunded_at": TIMESTAMP,
+            "shipped_at": TIMESTAMP,
+            "delivered_at": TIMESTAMP,
+            "coupon_code": TEXT,
+            "province": TEXT,
+        },
+        required=("order_id", "customer_id", "paid_at", "amount"),
+        unique_key="order_id",
+        unique_across_days=True,
+        date_column="paid_at",
+    ),
+    "order_items": Entity(
+        name="order_items",
+        columns={
+            "order_id": TEXT,
+            "sku": TEXT,
+            "category": TEXT,
+            "quantity": INTEGER,
+            "unit_price": MONEY,
+            "season": TEXT,
+        },
+        required=("order_id",),
+    ),
+    "customers": Entity(
+        name="customers",
+        columns={
+            "customer_id": TEXT,
+            "name": TEXT,
+            "phone": TEXT,
+            "email": TEXT,
+            "birthday": DATE,
+            "gender": TEXT,
+            "province": TEXT,
+            "credit_level": TEXT,
+            "is_fan_group": BOOLEAN,
+            "sms_opt_in": BOOLEAN,
+            "email_opt_in": BOOLEAN,
+        },
+        required=("customer_id",),
+        unique_key="customer_id",
+    ),
+    "opt_outs": Entity(
+        name="opt_outs",
+        columns={"customer_id": TEXT, "channel": TEXT, "opted_out_at": TIMESTAMP},
+        required=("customer_id", "channel", "opted_out_at"),
+        date_column="opted_out_at",
+    ),
+}
+
+# load order: orders first (items and opt-outs refer to them only loosely, but it reads naturally)
+ENTITY_ORDER: tuple[str, ...] = ("orders", "order_items", "customers", "opt_outs")
+
+# where a history import finds each row's day (None: customers, a list without dates)
+DAY_COLUMN: dict[str, str | None] = {
+    "orders": "paid_at",
+    "opt_outs": "opted_out_at",
+    "order_items": None,
+    "customers": None,
+}
+
+
+def entity(name: str) -> Entity:
+    """The contract of one entity, with a clear error for an unknown name."""
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        raise ValueError(f"unknown entity {name!r}: expected one of {', '.join(ENTITIES)}") from None
