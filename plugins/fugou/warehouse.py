@@ -107,6 +107,24 @@ create table if not exists ops.rejected_rows (
     raw_record varchar,
     rejected_at timestamp not null
 );
+
+-- sends ledger, written only by fugou.export (one row per customer and campaign contacted or held out
+-- on send_date); read by dbt as source('ops', 'sends') for fatigue caps, cool-downs and once-only gifts
+-- (outcome 'send' rows only) and by the evaluation (control rows: outcome 'control', export_file null)
+create table if not exists ops.sends (
+    send_date date not null,
+    customer_id varchar not null,
+    campaign_code varchar not null,
+    channel varchar not null,
+    outcome varchar not null,
+    coupon_code varchar,
+    coupon_amount decimal(14, 2),
+    is_service boolean not null,
+    is_promotional boolean not null,
+    export_file varchar,
+    catalog_version varchar not null,
+    exported_at timestamp not null
+);
 """
 
 

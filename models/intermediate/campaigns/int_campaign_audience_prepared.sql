@@ -1,0 +1,78 @@
+{#-
+  Every customer (>= 1 paid order by snapshot_date) on snapshot_date with what the campaign rules
+  need: type, stage, tier (and yesterday's), RFM, birthday and credit level, whether a phone / e-mail
+  is on file, consent per channel, and opt-outs (退订) received by snapshot_date per channel.
+  No PII: only has_phone / has_email flags. Decisions are made for one day only (snapshot_date):
+  they depend on what was sent on earlier days, so a range build (snapshot_start_date) does not
+  apply here.
+-#}
+
+with
+
+snapshot as (
+
+    select * from {{ ref('fct_customer_snapshot') }}
+    where snapshot_date = {{ fugou_snapshot_date() }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_shop__customers') }}
+
+),
+
+opt_outs as (
+
+    select * from {{ ref('stg_shop__opt_outs') }}
+    where opted_out_date <= {{ fugou_snapshot_date() }}
+
+),
+
+opt_outs_by_customer as (
+
+    select
+        customer_id,
+        max(case when channel in ('sms', 'all') then 1 else 0 end) = 1 as opted_out_sms,
+        max(case when channel in ('email', 'all') then 1 else 0 end) = 1 as opted_out_email,
+        max(case when channel in ('phone', 'all') then 1 else 0 end) = 1 as opted_out_phone
+    from opt_outs
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        snapshot.customer_id,
+        snapshot.snapshot_date,
+        snapshot.customer_type,
+        snapshot.lifecycle_stage,
+        snapshot.member_tier,
+        snapshot.previous_lifecycle_stage,
+        snapshot.previous_member_tier,
+        snapshot.frequency,
+        snapshot.monetary,
+        snapshot.m_score,
+        snapshot.rfm_segment,
+        snapshot.first_order_date,
+        snapshot.last_order_date,
+        snapshot.days_since_first_order,
+        customers.birthday,
+        customers.credit_level,
+        coalesce(customers.has_phone, false) as has_phone,
+        coalesce(customers.has_email, false) as has_email,
+        coalesce(customers.sms_opt_in, false) as sms_opt_in,
+        coalesce(customers.email_opt_in, false) as email_opt_in,
+        coalesce(opt_outs_by_customer.opted_out_sms, false) as opted_out_sms,
+        coalesce(opt_outs_by_customer.opted_out_email, false) as opted_out_email,
+        coalesce(opt_outs_by_customer.opted_out_phone, false) as opted_out_phone
+    from snapshot
+    left join customers
+        on customers.customer_id = snapshot.customer_id
+    left join opt_outs_by_customer
+        on opt_outs_by_customer.customer_id = snapshot.customer_id
+
+)
+
+select * from final

@@ -1,0 +1,156 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='decision_date',
+        on_schema_change='append_new_columns',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where decision_date = {{ fugou_snapshot_date() }}{% endif %}"
+        ]
+    )
+}}
+{#-
+  One row per campaign candidate of snapshot_date (int_campaign_candidates) with its outcome:
+  send, control (held out, never exported) or suppressed with the first reason that applies, in
+  this order:
+    excluded_stage          churned customer and the campaign is not a named win-back (its
+                            lifecycle_stages does not name churned); active fan and the campaign
+                            does not name fan in customer_types (fans get only member specials)
+    opted_out               退订 on the campaign's channel or on all channels, by snapshot_date
+    no_consent              no sms_opt_in (sms, phone) / email_opt_in (email)
+    no_contact_for_channel  no phone (sms, phone) / no e-mail (email) on file
+    once_only               once_per_customer campaign already sent to the customer (满月礼, 百日礼)
+    cool_down               the campaign was sent to the customer fewer than cool_down_days ago
+    fatigue_cap             promotional SMS and a promotional SMS was sent fewer than
+                            var campaign_promo_sms_cap_days days ago
+    lower_priority          another marketing campaign of the day has a lower priority number
+  "Sent" means recorded as outcome send in the sends ledger ops.sends on an earlier day. Service
+  messages skip the arbitration and have no control group. Among the marketing candidates still
+  open, the lowest priority wins; the winner goes to the control group when its hash bucket (hash of
+  customer_id, campaign_code and var campaign_control_salt, 0-65535) is below control_share × 65536.
+  Incremental by decision_date: a rerun of a day replaces that day's rows only.
+-#}
+
+{%- set snapshot_date = fugou_snapshot_date() -%}
+
+with
+
+candidates as (
+
+    select * from {{ ref('int_campaign_candidates') }}
+
+),
+
+send_history as (
+
+    select * from {{ ref('int_campaign_send_history_aggregated') }}
+
+),
+
+promo_sms as (
+
+    select * from {{ ref('int_campaign_promo_sms_aggregated') }}
+
+),
+
+with_history as (
+
+    select
+        candidates.*,
+        send_history.last_sent_date,
+        coalesce(send_history.times_sent, 0) as times_sent,
+        promo_sms.last_promo_sms_date
+    from candidates
+    left join send_history
+        on send_history.customer_id = candidates.customer_id
+        and send_history.campaign_code = candidates.campaign_code
+    left join promo_sms
+        on promo_sms.customer_id = candidates.customer_id
+
+),
+
+checked as (
+
+    select
+        *,
+        case
+            when (lifecycle_stage = 'churned' and not targets_churned)
+                or (customer_type = 'fan' and lifecycle_stage = 'active' and not targets_fans)
+                then 'excluded_stage'
+            when (channel = 'sms' and opted_out_sms)
+                or (channel = 'email' and opted_out_email)
+                or (channel = 'phone' and opted_out_phone)
+                then 'opted_out'
+            when (channel in ('sms', 'phone') and not sms_opt_in)
+                or (channel = 'email' and not email_opt_in)
+                then 'no_consent'
+            when (channel in ('sms', 'phone') and not has_phone)
+                or (channel = 'email' and not has_email)
+                then 'no_contact_for_channel'
+            when once_per_customer and times_sent > 0
+                then 'once_only'
+            when cool_down_days > 0 and last_sent_date is not null
+                and {{ dbt.datediff('last_sent_date', snapshot_date, 'day') }} < cool_down_days
+                then 'cool_down'
+            when channel = 'sms' and is_promotional and not is_service
+                and last_promo_sms_date is not null
+                and {{ dbt.datediff('last_promo_sms_date', snapshot_date, 'day') }}
+                    < {{ var('campaign_promo_sms_cap_days') }}
+                then 'fatigue_cap'
+        end as check_reason,
+        {{ fugou_hash_bucket(dbt.concat(['customer_id', "'|'", 'campaign_code', "'|'", "'" ~ var('campaign_control_salt') ~ "'"])) }}
+            as control_bucket
+    from with_history
+
+),
+
+-- one marketing message per customer per day: the lowest priority number among the open candidates
+arbitrated as (
+
+    select
+        *,
+        case
+            when is_service or check_reason is not null then null
+            else row_number() over (
+                partition by customer_id, (case when is_service or check_reason is not null then 1 else 0 end)
+                order by priority, campaign_code
+            )
+        end as marketing_rank
+    from checked
+
+),
+
+final as (
+
+    select
+        customer_id,
+        decision_date,
+        campaign_code,
+        campaign_group,
+        campaign_name_zh,
+        channel,
+        priority,
+        is_service,
+        is_promotional,
+        case
+            when check_reason is not null or marketing_rank > 1 then 'suppressed'
+            when not is_service and control_bucket < control_share * 65536 then 'control'
+            else 'send'
+        end as outcome,
+        case
+            when check_reason is not null then check_reason
+            when marketing_rank > 1 then 'lower_priority'
+        end as suppression_reason,
+        customer_type,
+        lifecycle_stage,
+        member_tier,
+        rfm_segment,
+        coupon_amount,
+        coupon_code,
+        control_share,
+        control_bucket
+    from arbitrated
+
+)
+
+select * from final
