@@ -1,0 +1,342 @@
+"""The day's send lists: ``exports/<D>/<campaign>__<channel>.csv`` + ``manifest.json``, and the sends ledger.
+
+:func:`export_send_lists` reads ``marts.fct_campaign_decisions`` of day D (built by dbt for D just
+before), and is the only place where contact details are joined in: ``staging.stg_shop__customer_contacts``
+for the ``send`` rows only, re-checking consent on the channel and opt-outs (``stg_shop__opt_outs``).
+A list holds only what its channel needs (no customer_id, no segment, nothing about the control group):
+
+=======  =====================================================================
+sms      phone, name, campaign_code, coupon_amount, coupon_code
+email    email, name, campaign_code, coupon_amount, coupon_code
+phone    phone, name, campaign_code, campaign_name_zh, coupon_amount, coupon_code
+=======  =====================================================================
+
+Rows are ordered by customer_id, amounts written with two decimals, UTF-8 with ``\\n`` line ends, and the
+manifest is written with sorted keys and no time stamp: identical decisions give byte-identical files.
+
+The sends ledger ``ops.sends`` gets one row per exported send (outcome ``send``, ``export_file`` set) and
+one per control-group member (outcome ``control``, ``export_file`` null): caps, cool-downs and once-only
+gifts of later days count the ``send`` rows (what actually left); the evaluation reads both.
+
+Rerun rule (a day whose lists already exist, from ``manifest.json`` or ledger rows of D):
+
+- the new ledger rows are identical (same customers, campaigns, channels, outcomes, coupons): the files
+  are rewritten byte-identically and the ledger rows replaced by the same rows (status ``rewritten``);
+- they differ and ``force`` is false: nothing is touched, the exported list stays the record of what was
+  sent, and the result says so (status ``kept``, with how many ledger rows would be added / removed);
+- they differ and ``force`` is true: files and ledger rows of D are replaced (status ``replaced``).
+
+Replacement is atomic: the files are written to a temporary folder beside ``exports/<D>`` and swapped in
+inside the transaction that deletes and re-inserts D's ledger rows; any failure rolls the ledger back and
+leaves the previous folder in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from fugou.dates import parse_day
+from fugou.settings import DBT_PROJECT_DIR, Paths, paths
+from fugou.warehouse import connect, transaction
+
+log = logging.getLogger(__name__)
+
+CATALOG_SEED = DBT_PROJECT_DIR / "seeds" / "campaign_catalog.csv"
+MANIFEST = "manifest.json"
+
+#: the columns of a send list, by channel (only what the channel needs)
+CHANNEL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sms": ("phone", "name", "campaign_code", "coupon_amount", "coupon_code"),
+    "email": ("email", "name", "campaign_code", "coupon_amount", "coupon_code"),
+    "phone": ("phone", "name", "campaign_code", "campaign_name_zh", "coupon_amount", "coupon_code"),
+}
+
+LEDGER_COLUMNS = ("send_date", "customer_id", "campaign_code", "channel", "outcome", "coupon_code",
+                  "coupon_amount", "is_service", "is_promotional", "export_file", "catalog_version",
+                  "exported_at")
+
+# The decisions of the day joined with contacts, consent and opt-outs. Contacts are joined for send rows
+# only; a send row whose contact fails the re-check (no number / address, no consent, opted out) is not
+# exported (exportable = false) and not recorded as sent.
+_PLAN_SQL = """
+with decisions as (
+    select * from marts.fct_campaign_decisions
+    where decision_date = $day and outcome in ('send', 'control')
+),
+opt_outs as (
+    select customer_id,
+           bool_or(channel in ('sms', 'all')) as out_sms,
+           bool_or(channel in ('email', 'all')) as out_email,
+           bool_or(channel in ('phone', 'all')) as out_phone
+    from staging.stg_shop__opt_outs
+    where opted_out_date <= $day
+    group by customer_id
+),
+sends as (
+    select d.customer_id, d.campaign_code, d.channel, c.name, c.phone, c.email,
+           case d.channel
+               when 'sms' then c.phone is not null and c.sms_opt_in and not coalesce(o.out_sms, false)
+               when 'phone' then c.phone is not null and c.sms_opt_in and not coalesce(o.out_phone, false)
+               when 'email' then c.email is not null and c.email_opt_in and not coalesce(o.out_email, false)
+               else false
+           end as exportable
+    from decisions d
+    left join staging.stg_shop__customer_contacts c on c.customer_id = d.customer_id
+    left join opt_outs o on o.customer_id = d.customer_id
+    where d.outcome = 'send'
+)
+select d.customer_id, d.campaign_code, d.campaign_name_zh, d.channel, d.outcome, d.coupon_code,
+       d.coupon_amount, d.is_service, d.is_promotional,
+       s.name, s.phone, s.email, coalesce(s.exportable, false) as exportable
+from decisions d
+left join sends s
+    on s.customer_id = d.customer_id and s.campaign_code = d.campaign_code and d.outcome = 'send'
+order by d.campaign_code, d.channel, d.customer_id
+"""
+
+
+class ExportError(RuntimeError):
+    """The send lists of a day cannot be exported (e.g. dbt has not built that day)."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    customer_id: str
+    campaign_code: str
+    campaign_name_zh: str
+    channel: str
+    outcome: str
+    coupon_code: str | None
+    coupon_amount: Decimal | None
+    is_service: bool
+    is_promotional: bool
+    name: str | None
+    phone: str | None
+    email: str | None
+    exportable: bool
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.campaign_code}__{self.channel}.csv"
+
+    def ledger_key(self) -> tuple[str, ...]:
+        return (self.customer_id, self.campaign_code, self.channel, self.outcome, self.coupon_code or "",
+                _amount(self.coupon_amount))
+
+
+def catalog_version(seed: Path = CATALOG_SEED) -> str:
+    """sha256 of the campaign catalog seed: the version of the rules a list was made with."""
+    return hashlib.sha256(seed.read_bytes()).hexdigest()
+
+
+def _amount(value: Decimal | float | None) -> str:
+    return "" if value is None else f"{Decimal(str(value)):.2f}"
+
+
+def _fingerprint(keys: list[tuple[str, ...]]) -> str:
+    text = "\n".join("|".join(k) for k in sorted(keys))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _view_sql(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str | None:
+    row = con.execute(
+        "select sql from duckdb_views() where schema_name = ? and view_name = ?", [schema, name]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _check_built_for(con: duckdb.DuckDBPyConnection, day: str) -> None:
+    """The contact and opt-out views are compiled with dbt's snapshot_date: they must be D's."""
+    tables = {r[0] for r in con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables").fetchall()}
+    if "marts.fct_campaign_decisions" not in tables:
+        raise ExportError("marts.fct_campaign_decisions does not exist: run dbt build for the day first")
+    for view in ("stg_shop__customer_contacts", "stg_shop__opt_outs"):
+        sql = _view_sql(con, "staging", view)
+        if sql is None or f"'{day}'" not in sql:
+            raise ExportError(
+                f"staging.{view} was not built for {day} (dbt views are as of the last build's "
+                f"snapshot_date): run dbt build for {day} before exporting its send lists"
+            )
+    built = con.execute(
+        "select count(*) from marts.fct_customer_snapshot where snapshot_date = $day", {"day": day}
+    ).fetchone()[0]
+    any_customer = con.execute("select count(*) from marts.fct_customer_snapshot").fetchone()[0]
+    if built == 0 and any_customer > 0:
+        raise ExportError(f"no customer snapshot for {day}: run dbt build for {day} before exporting")
+
+
+def _plan(con: duckdb.DuckDBPyConnection, day: str) -> list[_Row]:
+    cursor = con.execute(_PLAN_SQL, {"day": day})
+    return [_Row(*r) for r in cursor.fetchall()]
+
+
+def _csv_bytes(channel: str, rows: list[_Row]) -> bytes:
+    columns = CHANNEL_COLUMNS[channel]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in sorted(rows, key=lambda r: r.customer_id):
+        values = {
+            "phone": row.phone or "", "email": row.email or "", "name": row.name or "",
+            "campaign_code": row.campaign_code, "campaign_name_zh": row.campaign_name_zh,
+            "coupon_amount": _amount(row.coupon_amount), "coupon_code": row.coupon_code or "",
+        }
+        writer.writerow([values[c] for c in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _existing(con: duckdb.DuckDBPyConnection, day: str, folder: Path) -> tuple[str | None, list[tuple]]:
+    """(fingerprint of what was exported for the day, or None; its ledger keys)."""
+    rows = con.execute(
+        "select customer_id, campaign_code, channel, outcome, coalesce(coupon_code, ''), coupon_amount "
+        "from ops.sends where send_date = $day", {"day": day}
+    ).fetchall()
+    keys = [(*r[:5], _amount(r[5])) for r in rows]
+    manifest = folder / MANIFEST
+    if manifest.exists():
+        return json.loads(manifest.read_text(encoding="utf-8"))["decisions_fingerprint"], keys
+    return (_fingerprint(keys) if keys else None), keys
+
+
+def _insert_ledger(con: duckdb.DuckDBPyConnection, records: list[tuple]) -> None:
+    """Bulk insert through an Arrow table (executemany is slow for large lists)."""
+    import pyarrow as pa
+
+    columns = list(zip(*records, strict=True))
+    types = [pa.date32(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.decimal128(14, 2),
+             pa.bool_(), pa.bool_(), pa.string(), pa.string(), pa.timestamp("us")]
+    days = [dt.date.fromisoformat(v) for v in columns[0]]
+    arrays = [pa.array(days, type=types[0])] + [
+        pa.array(list(values), type=kind) for values, kind in zip(columns[1:], types[1:], strict=True)
+    ]
+    ledger_batch = pa.Table.from_arrays(arrays, names=list(LEDGER_COLUMNS))  # noqa: F841 (read by duckdb)
+    con.register("ledger_batch", ledger_batch)
+    try:
+        con.execute(f"insert into ops.sends ({', '.join(LEDGER_COLUMNS)}) "
+                    f"select {', '.join(LEDGER_COLUMNS)} from ledger_batch")
+    finally:
+        con.unregister("ledger_batch")
+
+
+def _swap_in(tmp: Path, final: Path) -> None:
+    old = None
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.rename(final, old)
+    try:
+        os.rename(tmp, final)
+    except BaseException:
+        if old is not None:
+            os.rename(old, final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def export_send_lists(day: str, p: Paths | None = None, *, force: bool = False) -> dict[str, Any]:
+    """Write the send lists and manifest of ``day`` and record them in ``ops.sends`` (see module doc).
+
+    Returns ``{"day", "status" (exported | rewritten | kept | replaced), "export_dir", "files" {name: rows},
+    "sends", "control", "not_exportable", "catalog_version", "decisions_fingerprint"}`` and, when kept,
+    ``"would_add"`` / ``"would_remove"`` (ledger rows that differ).
+    """
+    day = parse_day(day).isoformat()
+    p = p or paths()
+    folder = p.exports / day
+    version = catalog_version()
+    con = connect(p.warehouse)
+    try:
+        _check_built_for(con, day)
+        plan = _plan(con, day)
+        ledger_rows = [r for r in plan if r.outcome == "control" or r.exportable]
+        new_keys = [r.ledger_key() for r in ledger_rows]
+        fingerprint = _fingerprint(new_keys)
+        previous, previous_keys = _existing(con, day, folder)
+        result: dict[str, Any] = {
+            "day": day,
+            "export_dir": str(folder),
+            "catalog_version": version,
+            "decisions_fingerprint": fingerprint,
+            "sends": sum(1 for r in ledger_rows if r.outcome == "send"),
+            "control": sum(1 for r in ledger_rows if r.outcome == "control"),
+            "not_exportable": sum(1 for r in plan if r.outcome == "send" and not r.exportable),
+        }
+        if previous is None:
+            status = "exported"
+        elif previous == fingerprint:
+            status = "rewritten"
+        elif force:
+            status = "replaced"
+        else:
+            new_set, old_set = set(new_keys), set(previous_keys)
+            log.warning("send lists of %s were already exported and today's decisions differ: keeping the "
+                        "exported lists (pass force=True to replace them)", day)
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8")) \
+                if (folder / MANIFEST).exists() else {"files": []}
+            return {**result, "status": "kept",
+                    "files": {f["file"]: f["rows"] for f in manifest["files"]},
+                    "would_add": len(new_set - old_set), "would_remove": len(old_set - new_set)}
+
+        by_file: dict[str, list[_Row]] = {}
+        for row in ledger_rows:
+            if row.outcome == "send":
+                by_file.setdefault(row.file_name, []).append(row)
+
+        p.exports.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{day}-", dir=p.exports))
+        try:
+            files = []
+            for name in sorted(by_file):
+                rows = by_file[name]
+                data = _csv_bytes(rows[0].channel, rows)
+                (tmp / name).write_bytes(data)
+                files.append({"file": name, "campaign_code": rows[0].campaign_code, "channel": rows[0].channel,
+                              "rows": len(rows), "sha256": hashlib.sha256(data).hexdigest()})
+            manifest = {
+                "snapshot_date": day,
+                "catalog_version": version,
+                "decisions_fingerprint": fingerprint,
+                "files": files,
+                "sends": result["sends"],
+                "control": result["control"],
+                "columns": {ch: list(cols) for ch, cols in CHANNEL_COLUMNS.items()},
+            }
+            (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                        encoding="utf-8")
+            exported_at = dt.datetime.now()
+            records = [
+                (day, r.customer_id, r.campaign_code, r.channel, r.outcome, r.coupon_code, r.coupon_amount,
+                 r.is_service, r.is_promotional, f"{day}/{r.file_name}" if r.outcome == "send" else None,
+                 version, exported_at)
+                for r in ledger_rows
+            ]
+            with transaction(con):
+                con.execute("delete from ops.sends where send_date = $day", {"day": day})
+                if records:
+                    _insert_ledger(con, records)
+                _swap_in(tmp, folder)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        log.info("send lists of %s %s: %d sends in %d files, %d control", day, status, result["sends"],
+                 len(files), result["control"])
+        return {**result, "status": status, "files": {f["file"]: f["rows"] for f in files}}
+    finally:
+        con.close()
