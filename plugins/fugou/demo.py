@@ -15,8 +15,9 @@ in any file is later than ``end_date`` 23:59:59; every order is paid inside the 
    growth (0.6 → 1.4 linearly over the window: the customer base grows) × apparel seasonality
    (±30%, peak mid-November, low mid-May) × weekday (Sunday +8%) × Spring-Festival dip (50% / 25% /
    60% around 春节) × spikes: June 1-17 ×1.5 and **618** (June 18) ×6; Nov 1 ×2.5, Nov 2-10 ×0.8,
-   **双11** (Nov 11) ×12; **双12** (Dec 12) ×4; the **shop anniversary** (店庆, ``SHOP_ANNIVERSARY`` =
-   April 16) ×3 and ×1.5 the days either side.
+   **双11** (Nov 11) ×12; Dec 10-11 ×1.5 and **双12** (Dec 12) ×4; the **shop anniversary** (店庆,
+   ``SHOP_ANNIVERSARY`` = April 18) ×3 and ×1.3 the six days after it; 聚划算 days (Mar 21-23,
+   Sep 6-9) ×1.6. These match the promotion calendar seed (``dbt_project/seeds/promotion_calendar.csv``).
 2. **Customers** (step ``_create_customers``): customer ``k`` (``customer_id`` = ``c`` + k zero-padded
    to 8 digits) has a first-order day drawn from the calendar weights (so first orders spread over the
    whole window, more of them later and on spike days), a province (weighted like Taobao traffic:
@@ -90,7 +91,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
-import pyarrow as pa
 
 from fugou import demo_catalog as cat
 from fugou.settings import SHOP_TIMEZONE
@@ -283,32 +283,34 @@ def _create_calendar(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.dat
         running += weight
     promotions = [cat.promotion_of(day) for day in days]
     pulls = [cat.pull_target(day) for day in days]
-    table = pa.table({
-        "day": days,
-        "cdf_lo": cdf_lo,
-        "promotion": promotions,
-        "price_factor": [cat.PROMOTION_PRICE.get(p, 1.0) if p else 1.0 for p in promotions],
-        "pull_to": [p[0] if p else None for p in pulls],
-        "pull_p": [p[1] if p else None for p in pulls],
+    _create_table(con, "_calendar", "day", {
+        "day": ("date", days),
+        "cdf_lo": ("double", cdf_lo),
+        "promotion": ("varchar", promotions),
+        "price_factor": ("double", [cat.PROMOTION_PRICE.get(p, 1.0) if p else 1.0 for p in promotions]),
+        "pull_to": ("date", [p[0] if p else None for p in pulls]),
+        "pull_p": ("double", [p[1] if p else None for p in pulls]),
     })
-    con.register("_calendar_src", table)
-    con.execute("create or replace table _calendar as select * from _calendar_src order by day")
-    con.unregister("_calendar_src")
 
 
 def _create_sku_table(con: duckdb.DuckDBPyConnection) -> None:
     rows = cat.sku_month_table()
-    table = pa.table({
-        "month": [r[0] for r in rows],
-        "cdf_lo": [r[1] for r in rows],
-        "sku": [r[2] for r in rows],
-        "category": [r[3] for r in rows],
-        "season": [r[4] for r in rows],
-        "list_price": [r[5] for r in rows],
+    _create_table(con, "_sku_month", "month, cdf_lo", {
+        "month": ("integer", [r[0] for r in rows]),
+        "cdf_lo": ("double", [r[1] for r in rows]),
+        "sku": ("varchar", [r[2] for r in rows]),
+        "category": ("varchar", [r[3] for r in rows]),
+        "season": ("varchar", [r[4] for r in rows]),
+        "list_price": ("integer", [r[5] for r in rows]),
     })
-    con.register("_sku_src", table)
-    con.execute("create or replace table _sku_month as select * from _sku_src order by month, cdf_lo")
-    con.unregister("_sku_src")
+
+
+def _create_table(con: duckdb.DuckDBPyConnection, name: str, order_by: str,
+                  columns: dict[str, tuple[str, list]]) -> None:
+    """A small table from Python lists (column → (SQL type, values)), all of the same length."""
+    selects = ", ".join(f"unnest(?::{sql_type}[]) as {column}" for column, (sql_type, _) in columns.items())
+    con.execute(f"create or replace table {name} as select * from (select {selects}) order by {order_by}",
+                [values for _, values in columns.values()])
 
 
 # --- 2. customers --------------------------------------------------------------------------------

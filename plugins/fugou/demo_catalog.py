@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 # --- the calendar --------------------------------------------------------------------------------
 
-#: The shop's anniversary (店庆), month-day. Shop opened on this day; every year it is a spike day.
-SHOP_ANNIVERSARY = "04-16"
+#: The shop's anniversary (店庆), month-day: the shop opened on this day; every year it is a spike day
+#: opening the anniversary week (matches ``dbt_project/seeds/promotion_calendar.csv``: Apr 18-24).
+SHOP_ANNIVERSARY = "04-18"
 
 #: Platform and shop promotion days (month, day) → name. 618 runs June 1-18 with its peak on the 18th.
 PROMOTION_DAYS: dict[tuple[int, int], str] = {
@@ -30,9 +31,11 @@ SPIKE_FACTORS = {
     "double11_first_wave": 2.5,  # Nov 1, the first payment window of 双11 pre-sales
     "double11_wait": 0.8,  # Nov 2-10: buyers wait for the big day
     "double11": 12.0,  # Nov 11
+    "double12_run_up": 1.5,  # Dec 10-11
     "double12": 4.0,  # Dec 12
-    "anniversary_eve": 1.5,  # the days either side of the anniversary
-    "anniversary": 3.0,
+    "anniversary": 3.0,  # the anniversary itself
+    "anniversary_week": 1.3,  # the six days after it
+    "juhuasuan": 1.6,  # 聚划算 days: Mar 21-23 (欢聚日) and Sep 6-9 (99划算节)
 }
 
 #: Repeat orders whose natural date falls shortly before a promotion are pulled onto it:
@@ -90,11 +93,15 @@ def spike_factor(day: dt.date) -> float:
         return SPIKE_FACTORS["double11_wait"]
     if md == (12, 12):
         return SPIKE_FACTORS["double12"]
+    if md in ((12, 10), (12, 11)):
+        return SPIKE_FACTORS["double12_run_up"]
     anniversary = anniversary_on(day.year)
     if day == anniversary:
         return SPIKE_FACTORS["anniversary"]
-    if abs((day - anniversary).days) == 1:
-        return SPIKE_FACTORS["anniversary_eve"]
+    if 0 < (day - anniversary).days <= 6:
+        return SPIKE_FACTORS["anniversary_week"]
+    if (day.month == 3 and 21 <= day.day <= 23) or (day.month == 9 and 6 <= day.day <= 9):
+        return SPIKE_FACTORS["juhuasuan"]
     return 1.0
 
 
