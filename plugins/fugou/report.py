@@ -1,0 +1,295 @@
+"""The daily report ``reports/<D>/index.html``: key figures and charts of day D, from the published copy.
+
+:func:`render_report` opens ``analytics.duckdb`` read-only (it never touches the pipeline's warehouse),
+runs the queries of :mod:`fugou.report_sql`, turns each result into a Vega-Lite chart
+(:mod:`fugou.report_charts`) and writes one self-contained HTML file: the specs, their data and the
+Vega / Vega-Lite / vega-embed JavaScript are all inlined, so the page opens offline, from a mail
+attachment or a file share. The JavaScript bundle comes from the ``vl-convert-python`` package (the
+one Altair itself uses for ``chart.save(..., inline=True)``); it is built once per process.
+
+A chart whose table is not published yet, or has no rows for the day, shows a "no data yet" note;
+a query that fails (e.g. a mart renamed a column) shows the error in its place and the rest of the
+report is still written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from fugou import report_charts
+from fugou.report_sql import QUERIES
+from fugou.settings import Paths, paths, setting
+
+log = logging.getLogger(__name__)
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One chart of the report: the query it reads, how to draw it, and what it shows."""
+
+    key: str
+    title: str
+    description: str
+    draw: Callable[[Rows], dict[str, Any]]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("stage_trends", "生命周期阶段 · Lifecycle stages over time",
+            "Customers in each lifecycle stage (活跃期 active, 沉默期 silent, 睡眠期 sleeping, 流失期 churned) "
+            "at the end of each day of the last {trend_days} days.", report_charts.stage_trends),
+    Section("stage_transitions", "阶段迁移 · Stage transitions, last {transition_days} days",
+            "Customers whose lifecycle stage changed in the last {transition_days} days, by stage left (rows) and "
+            "stage entered (columns). 首次购买 = first paid order; 全额退款离开 = every order refunded.",
+            report_charts.stage_transitions),
+    Section("rf_grid", "R × F 网格 · Recency × frequency, coloured by average spend",
+            "The day's customers by R score (rows, 5 = most recent) and F score (columns, 5 = most orders); "
+            "colour = average spend net of refunds (元), number = customers.", report_charts.rf_grid),
+    Section("member_tiers", "会员等级 · Member tiers",
+            "The day's customers per member tier (by cumulative spend).", report_charts.member_tiers),
+    Section("sends", "今日发送 · Sends by campaign and channel",
+            "Messages in the day's send lists (the sends ledger), per campaign and channel; the tooltip also "
+            "gives the control group held out.", report_charts.sends),
+    Section("decisions", "活动决策 · Campaign decisions",
+            "Every customer matched by a campaign today, by outcome: sent, held out as control, or suppressed "
+            "(with the reason).", report_charts.decisions),
+    Section("lift", "活动效果 · Lift with 95% intervals (closed windows)",
+            "For each campaign, channel and evaluation window, the latest send whose window has closed "
+            "(status final): response rate minus the control group's natural repurchase rate, with its 95% "
+            "confidence interval. An interval crossing zero is no proven effect.", report_charts.lift),
+    Section("shop_kpis", "店铺指标 · Shop KPIs",
+            "Weekly and monthly retention KPIs: repurchase rate, purchase frequency, spend per customer, "
+            "wake-up rate of silent and sleeping customers, unsubscribe rate.", report_charts.shop_kpis),
+)
+
+EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+class NotPublished(Exception):
+    """A table the query needs is not in the published copy."""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {f"{s}.{t}" for s, t in con.execute(
+        "select table_schema, table_name from information_schema.tables").fetchall()}
+
+
+def _run(con: duckdb.DuckDBPyConnection | None, tables: set[str], key: str, params: dict[str, Any]) -> Rows:
+    """Rows of query ``key`` as plain JSON values; :class:`NotPublished` when a table it needs is missing."""
+    query = QUERIES[key]
+    missing = [t for t in query.requires if t not in tables]
+    if con is None or missing:
+        raise NotPublished(", ".join(missing) if con is not None else "analytics.duckdb")
+    used = {name: value for name, value in params.items() if re.search(rf"\${name}\b", query.sql)}
+    cursor = con.execute(query.sql, used)
+    names = [d[0] for d in cursor.description]
+    return [{n: _jsonable(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
+
+
+def _report_settings() -> dict[str, int]:
+    return {"trend_days": int(setting("report.trend_days")),
+            "transition_days": int(setting("report.transition_days"))}
+
+
+# ---- the JavaScript -----------------------------------------------------------------------------
+
+
+@cache
+def vega_javascript() -> str | None:
+    """vega + vega-lite + vega-embed as one inline script (``window.vegaEmbed``), or None if unavailable."""
+    try:
+        from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
+
+        vlc = import_vl_convert()
+        bundle = vlc.javascript_bundle(vl_version=vl_version_for_vl_convert())
+    except (ImportError, RuntimeError, ValueError) as exc:
+        log.warning("no offline Vega JavaScript (install vl-convert-python): %s", exc)
+        return None
+    return bundle.replace("</script", "<\\/script")
+
+
+# ---- the page -----------------------------------------------------------------------------------
+
+
+def _fmt_int(value: Any) -> str:
+    return "–" if value is None else f"{int(value):,}"
+
+
+def _fmt_money(value: Any) -> str:
+    return "–" if value is None else f"¥{float(value):,.2f}"
+
+
+def _one(con: duckdb.DuckDBPyConnection | None, tables: set[str], key: str, params: dict[str, Any]) -> dict:
+    try:
+        rows = _run(con, tables, key, params)
+    except NotPublished:
+        return {}
+    except duckdb.Error as exc:
+        log.warning("report query %s failed: %s", key, exc)
+        return {}
+    return rows[0] if rows else {}
+
+
+def _gate_html(con: duckdb.DuckDBPyConnection | None, tables: set[str], params: dict[str, Any]) -> str:
+    try:
+        rows = _run(con, tables, "gate_status", params)
+    except (NotPublished, duckdb.Error):
+        rows = []
+    if not rows:
+        return '<span class="gate unknown">no gate results for this day</span>'
+    parts = []
+    for row in rows:
+        css = "fail" if row["critical_failed"] else "warn" if row["warnings"] else "ok"
+        label = f"{row['passed']}/{row['checks']} passed"
+        for key, name in (("critical_failed", "critical failed"), ("warnings", "warnings"), ("skipped", "skipped")):
+            if row[key]:
+                label += f", {row[key]} {name}"
+        parts.append(f'<span class="gate {css}">{html.escape(str(row["layer"]))}: {html.escape(label)}</span>')
+    return " ".join(parts)
+
+
+def _header(day: str, con: duckdb.DuckDBPyConnection | None, tables: set[str], params: dict[str, Any]) -> str:
+    customers = _one(con, tables, "kpi_customers", params)
+    orders = _one(con, tables, "kpi_orders", params)
+    sends = _one(con, tables, "kpi_sends", params)
+    figures = [
+        ("客户 customers", _fmt_int(customers.get("customers"))),
+        ("新客户 new customers", _fmt_int(orders.get("new_customers"))),
+        ("订单 orders", _fmt_int(orders.get("orders"))),
+        ("销售额 revenue", _fmt_money(orders.get("revenue"))),
+        ("发送 sends", _fmt_int(sends.get("sends"))),
+        ("对照组 control", _fmt_int(sends.get("control"))),
+    ]
+    cards = "".join(f'<div class="figure" data-figure="{html.escape(name.split(" ", 1)[1])}">'
+                    f'<div class="value">{html.escape(value)}</div><div class="name">{html.escape(name)}</div></div>'
+                    for name, value in figures)
+    return (f'<header><h1>复购 fugou · 日报 daily report <span class="day">{html.escape(day)}</span></h1>'
+            f'<div class="figures">{cards}</div>'
+            f'<div class="gates">质量关卡 quality gates: {_gate_html(con, tables, params)}</div></header>')
+
+
+def _section_html(section: Section, index: int, con: duckdb.DuckDBPyConnection | None, tables: set[str],
+                  params: dict[str, Any], fmt: dict[str, Any]) -> str:
+    title = html.escape(section.title.format(**fmt))
+    description = html.escape(section.description.format(**fmt))
+    body: str
+    try:
+        rows = _run(con, tables, section.key, params)
+        if rows:
+            spec = section.draw(rows)
+            spec_json = json.dumps(spec, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+            body = (f'<div class="chart" id="chart-{index}"></div>'
+                    f'<script type="application/json" class="vega-spec" data-chart="{section.key}" '
+                    f'data-target="chart-{index}">{spec_json}</script>')
+        else:
+            tables_read = html.escape(QUERIES[section.key].requires[0])
+            body = f'<p class="no-data">暂无数据 · no data yet: {tables_read} has no rows for this day.</p>'
+    except NotPublished as missing:
+        body = f'<p class="no-data">暂无数据 · no data yet: {html.escape(str(missing))} is not published yet.</p>'
+    except duckdb.Error as exc:
+        log.warning("report chart %s failed: %s", section.key, exc)
+        body = (f'<p class="no-data error">暂无数据 · this chart could not be read: '
+                f"{html.escape(type(exc).__name__)}: {html.escape(str(exc).splitlines()[0])}</p>")
+    return (f'<section id="{section.key}"><h2>{title}</h2><p class="description">{description}</p>'
+            f"{body}</section>")
+
+
+STYLE = """
+body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", Helvetica, Arial, sans-serif;
+       margin: 0 auto; max-width: 1100px; padding: 24px; color: #222; background: #fafafa; }
+h1 { font-size: 26px; margin: 0 0 16px; } h1 .day { color: #c0392b; margin-left: 8px; }
+h2 { font-size: 18px; margin: 0 0 4px; }
+.figures { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 12px; }
+.figure { background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; padding: 10px 16px; min-width: 130px; }
+.figure .value { font-size: 22px; font-weight: 600; } .figure .name { color: #666; font-size: 13px; }
+.gates { font-size: 14px; } .gate { display: inline-block; padding: 2px 8px; border-radius: 4px; margin-right: 6px; }
+.gate.ok { background: #e3f5e9; color: #1d6b38; } .gate.warn { background: #fdeeda; color: #8a4b00; }
+.gate.fail { background: #fbe0de; color: #a8231a; } .gate.unknown { background: #eee; color: #555; }
+section { background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; padding: 16px 20px; margin: 18px 0; }
+.description { color: #555; font-size: 13px; margin: 0 0 12px; }
+.no-data { color: #777; font-style: italic; background: #f4f4f4; padding: 18px; border-radius: 4px; }
+.no-data.error { color: #a33; }
+.js-missing { background: #fdeeda; padding: 12px; border-radius: 4px; }
+footer { color: #888; font-size: 12px; margin-top: 24px; }
+"""
+
+LOADER = """
+(function () {
+  var options = %s;
+  document.querySelectorAll('script.vega-spec').forEach(function (el) {
+    var target = document.getElementById(el.getAttribute('data-target'));
+    vegaEmbed(target, JSON.parse(el.textContent), options).catch(function (err) {
+      target.textContent = 'chart failed to render: ' + err;
+    });
+  });
+})();
+"""
+
+
+def render_html(day: str, p: Paths | None = None) -> str:
+    """The report page of ``day`` as one self-contained HTML string."""
+    p = p or paths()
+    fmt = _report_settings()
+    params: dict[str, Any] = {"day": dt.date.fromisoformat(day), **fmt}
+    con = duckdb.connect(str(p.analytics), read_only=True) if p.analytics.exists() else None
+    try:
+        tables = _existing_tables(con) if con is not None else set()
+        header = _header(day, con, tables, params)
+        sections = "".join(_section_html(s, i, con, tables, params, fmt) for i, s in enumerate(SECTIONS))
+        published = _one(con, tables, "published", params)
+    finally:
+        if con is not None:
+            con.close()
+    javascript = vega_javascript()
+    if javascript is None:
+        scripts = ('<p class="js-missing">The charts need the Vega JavaScript, which comes with the Python '
+                   "package vl-convert-python; it is not installed, so only the chart specs are embedded.</p>")
+    else:
+        scripts = (f"<script>{javascript}</script>"
+                   f"<script>{LOADER % json.dumps(EMBED_OPTIONS)}</script>")
+    source = f"{p.analytics}" + (f", published {published['published_at']}" if published.get("published_at") else "")
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>复购 fugou daily report {html.escape(day)}</title><style>{STYLE}</style></head><body>"
+        f"{header}{sections}"
+        f"<footer>Source: {html.escape(source)}. Campaign names from seeds.campaign_catalog.</footer>"
+        f"{scripts}</body></html>"
+    )
+
+
+def render_report(day: str, p: Paths | None = None) -> Path:
+    """Write ``reports/<day>/index.html`` (atomically) from the published copy and return its path."""
+    p = p or paths()
+    page = render_html(day, p)
+    folder = p.reports / day
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "index.html"
+    tmp = folder / f".index.{os.getpid()}.html"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,329 @@
+"""The daily report: render it from a small hand-made analytics.duckdb and check every chart's data.
+
+The published copy is built by hand with the schemas and table names the marts really use, the seeds
+read from ``dbt_project/seeds`` (so the Chinese campaign names are the catalog's), and the ops tables
+with the warehouse's own DDL. Each chart's Vega-Lite spec is parsed back out of the HTML and its
+inline rows compared with exact values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from fugou.report import SECTIONS, render_report
+from fugou.settings import DBT_PROJECT_DIR, Paths
+from fugou.warehouse import RAW_DDL
+
+DAY = "2025-03-31"
+D = dt.date.fromisoformat(DAY)
+
+# R, F, monetary of the day's customers: two in cell (5, 5) with 300 and 500 -> average 400.00
+SNAPSHOT = [
+    # customer, r, f, monetary, tier, type, stage
+    ("c1", 5, 5, 300.00, "regular", "fan", "active"),
+    ("c2", 5, 5, 500.00, "regular", "fan", "active"),
+    ("c3", 1, 1, 80.50, "regular", "new", "churned"),
+    ("c4", 3, 2, 2000.00, "senior", "repeat", "silent"),
+    ("c5", 2, 4, 25000.00, "supreme_vip", "loyal", "sleeping"),
+]
+
+
+def _day(offset: int) -> dt.date:
+    return D + dt.timedelta(days=offset)
+
+
+def _create_seeds(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema seeds")
+    for seed in ("campaign_catalog", "lifecycle_stages", "member_tiers", "customer_types"):
+        path = DBT_PROJECT_DIR / "seeds" / f"{seed}.csv"
+        con.execute(f"create table seeds.{seed} as select * from read_csv('{path}', header = true, all_varchar = true)")
+    for table, column in (("lifecycle_stages", "stage_order"), ("member_tiers", "tier_rank"),
+                          ("campaign_catalog", "priority")):
+        con.execute(f"alter table seeds.{table} alter {column} type integer")
+
+
+def _create_customer_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        create table marts.fct_customer_snapshot (
+            customer_id varchar, snapshot_date date, recency_days integer, frequency integer,
+            monetary decimal(18, 2), r_score integer, f_score integer, m_score integer, rfm_segment varchar,
+            member_tier varchar, customer_type varchar, lifecycle_stage varchar, previous_lifecycle_stage varchar)
+    """)
+    for cid, r, f, monetary, tier, ctype, stage in SNAPSHOT:
+        con.execute("insert into marts.fct_customer_snapshot values (?, ?, 1, ?, ?, ?, ?, 3, 'x', ?, ?, ?, ?)",
+                    [cid, D, f, monetary, r, f, tier, ctype, stage, stage])
+    # a customer of the day before in cell (5, 5) must not count on the report's day
+    con.execute("insert into marts.fct_customer_snapshot values "
+                "('c1', ?, 1, 5, 9999, 5, 5, 5, 'x', 'vip', 'fan', 'active', 'active')", [_day(-1)])
+
+    con.execute("""
+        create table marts.fct_customer_daily_trends (
+            snapshot_date date, lifecycle_stage varchar, customer_type varchar, customers bigint,
+            new_customers bigint, orders bigint, revenue decimal(18, 2), cumulative_monetary decimal(18, 2))
+    """)
+    trends = [
+        (_day(-1), "active", "new", 10, 2, 3, 120.00),
+        (_day(-1), "active", "fan", 5, 0, 1, 60.00),
+        (_day(-1), "silent", "repeat", 4, 0, 0, 0),
+        (D, "active", "new", 11, 3, 4, 150.50),
+        (D, "active", "fan", 6, 0, 2, 99.50),
+        (D, "silent", "repeat", 3, 0, 0, 0),
+        (D, "churned", "new", 7, 0, 0, 0),
+        (_day(1), "active", "new", 99, 9, 9, 999.00),  # after the day: never shown
+    ]
+    con.executemany("insert into marts.fct_customer_daily_trends values (?, ?, ?, ?, ?, ?, ?, 0)", trends)
+
+    con.execute("""
+        create table marts.fct_customer_stage_changes (
+            customer_id varchar, change_date date, change_kind varchar, from_value varchar, to_value varchar,
+            direction varchar)
+    """)
+    changes = [
+        ("a1", D, "lifecycle_stage", "active", "silent"),
+        ("a2", _day(-29), "lifecycle_stage", "active", "silent"),   # first day of the 30-day window
+        ("a3", _day(-30), "lifecycle_stage", "active", "silent"),   # one day too early
+        ("a4", _day(-3), "lifecycle_stage", "silent", "active"),
+        ("a5", _day(-3), "lifecycle_stage", None, "active"),
+        ("a6", _day(-3), "member_tier", "regular", "senior"),       # a tier change: not a stage transition
+        ("a7", _day(1), "lifecycle_stage", "active", "silent"),     # after the day
+    ]
+    con.executemany("insert into marts.fct_customer_stage_changes values (?, ?, ?, ?, ?, 'x')", changes)
+
+
+def _create_campaign_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        create table marts.fct_campaign_decisions (
+            customer_id varchar, decision_date date, campaign_code varchar, channel varchar, outcome varchar,
+            suppression_reason varchar)
+    """)
+    decisions = [("d1", D, "full_month_gift", "sms", "send", None),
+                 ("d2", D, "full_month_gift", "sms", "control", None),
+                 ("d3", D, "full_month_gift", "sms", "suppressed", "opted_out"),
+                 ("d4", D, "clearance", "sms", "suppressed", "fatigue_cap"),
+                 ("d5", _day(-1), "clearance", "sms", "send", None)]
+    con.executemany("insert into marts.fct_campaign_decisions values (?, ?, ?, ?, ?, ?)", decisions)
+
+    con.execute("""
+        create table marts.fct_campaign_evaluation (
+            send_date date, campaign_code varchar, channel varchar, window_days integer,
+            contacted_customers bigint, control_customers bigint, response_rate double,
+            control_response_rate double, absolute_lift double, absolute_lift_ci_lower double,
+            absolute_lift_ci_upper double, status varchar)
+    """)
+    evaluations = [
+        # full_month_gift 10d: an older final row, the latest final row, and a provisional one
+        (_day(-20), "full_month_gift", "sms", 10, 90, 10, 0.20, 0.10, 0.10, 0.01, 0.19, "final"),
+        (_day(-10), "full_month_gift", "sms", 10, 180, 20, 0.25, 0.10, 0.15, 0.02, 0.28, "final"),
+        (_day(-5), "full_month_gift", "sms", 10, 50, 5, 0.50, 0.00, 0.50, 0.10, 0.90, "provisional"),
+        (_day(-30), "full_month_gift", "sms", 30, 100, 12, 0.30, 0.25, 0.05, -0.02, 0.12, "final"),
+        # a campaign with an empty control group: no lift, not charted
+        (_day(-30), "clearance", "sms", 30, 40, 0, 0.10, None, None, None, None, "final"),
+    ]
+    con.executemany("insert into marts.fct_campaign_evaluation values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    evaluations)
+
+    con.execute("""
+        create table marts.fct_shop_kpis (
+            period_grain varchar, period_start date, repurchase_rate double, purchase_frequency double,
+            spend_per_customer double, wake_up_rate double, unsubscribe_rate double)
+    """)
+    con.executemany("insert into marts.fct_shop_kpis values (?, ?, ?, ?, ?, ?, ?)", [
+        ("week", _day(-13), 0.21, 1.3, 180.0, 0.05, 0.01),
+        ("week", _day(-6), 0.23, 1.4, 175.5, 0.06, 0.012),
+        ("month", dt.date(2025, 3, 1), 0.25, 1.5, 190.0, 0.07, 0.015),
+        ("month", dt.date(2025, 4, 1), 0.99, 9.9, 999.0, 0.99, 0.99),  # starts after the day
+    ])
+
+
+def _create_ops(con: duckdb.DuckDBPyConnection) -> None:
+    ops_ddl = RAW_DDL[RAW_DDL.index("create table if not exists ops.load_manifest"):]
+    con.execute("create schema ops")
+    con.execute(ops_ddl)
+    sends = [("s1", "full_month_gift", "sms", "send"), ("s2", "full_month_gift", "sms", "send"),
+             ("s3", "full_month_gift", "sms", "send"), ("s4", "full_month_gift", "sms", "control"),
+             ("s5", "member_special_email", "email", "send"), ("s6", "member_special_sms", "sms", "send"),
+             ("s7", "member_gift_churned_repeat", "sms", "send"), ("s8", "member_gift_sleeping_loyal", "sms", "send")]
+    con.executemany("insert into ops.sends values (?, ?, ?, ?, ?, null, null, false, true, null, 'v1', now())",
+                    [(D, cid, code, channel, outcome) for cid, code, channel, outcome in sends])
+    con.execute("insert into ops.sends values (?, 'old', 'full_month_gift', 'sms', 'send', null, null, false, true, "
+                "null, 'v1', now())", [_day(-1)])
+    results = [  # run_id, run_day, layer, severity, status, checked_at hour
+        ("r1", D, "raw", "critical", "failed", 1),   # an earlier run of the day: superseded by r2
+        ("r2", D, "raw", "critical", "passed", 2), ("r2", D, "raw", "critical", "passed", 2),
+        ("r2", D, "raw", "warning", "skipped", 2),
+        ("m1", D, "marts", "critical", "passed", 3), ("m1", D, "marts", "warning", "failed", 3),
+        ("o1", _day(-1), "raw", "critical", "failed", 1),
+    ]
+    con.executemany(
+        "insert into ops.quality_results (run_id, run_day, layer, suite, table_name, expectation, severity, status, "
+        "success, checked_at) values (?, ?, ?, 's', 't', 'e', ?, ?, ? = 'passed', ? + to_hours(?))",
+        [(run, day, layer, sev, status, status, dt.datetime.combine(day, dt.time()), hour)
+         for run, day, layer, sev, status, hour in results])
+
+
+def build_analytics(path: Path, *, marts: bool = True) -> None:
+    """A published copy with known rows (``marts=False``: only seeds and ops, as before any build)."""
+    con = duckdb.connect(str(path))
+    try:
+        _create_seeds(con)
+        con.execute("create schema marts")
+        if marts:
+            _create_customer_marts(con)
+            _create_campaign_marts(con)
+        _create_ops(con)
+        con.execute("create table main.published as select cast(? as date) as snapshot_date, "
+                    "timestamp '2025-04-01 02:00:00' as published_at", [D])
+    finally:
+        con.close()
+
+
+def chart_specs(page: str) -> dict[str, dict[str, Any]]:
+    """Every embedded Vega-Lite spec of the page, by chart key."""
+    found = re.findall(r'<script type="application/json" class="vega-spec" data-chart="(\w+)"[^>]*>(.*?)</script>',
+                       page, flags=re.S)
+    return {key: json.loads(body) for key, body in found}
+
+
+def rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return spec["data"]["values"]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path, str]:
+    home = tmp_path_factory.mktemp("report_home")
+    p = Paths(home)
+    build_analytics(p.analytics)
+    out = render_report(DAY, p)
+    return p, out, out.read_text(encoding="utf-8")
+
+
+def test_writes_the_days_report(rendered: tuple[Paths, Path, str]) -> None:
+    p, out, page = rendered
+    assert out == p.reports / DAY / "index.html"
+    assert f"<span class=\"day\">{DAY}</span>" in page
+    assert sorted(chart_specs(page)) == sorted(s.key for s in SECTIONS)
+
+
+def test_page_is_self_contained(rendered: tuple[Paths, Path, str]) -> None:
+    _, _, page = rendered
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=", page)
+    assert "window.vegaEmbed=" in page  # the vega-embed bundle is inlined
+    for spec in chart_specs(page).values():
+        text = json.dumps(spec)
+        assert '"url"' not in text
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+
+
+def test_header_figures_and_gates(rendered: tuple[Paths, Path, str]) -> None:
+    _, _, page = rendered
+
+    def figure(name: str) -> str:
+        match = re.search(rf'data-figure="{re.escape(name)}"><div class="value">([^<]*)</div>', page)
+        assert match, name
+        return match.group(1)
+
+    assert figure("customers") == "5"
+    assert figure("orders") == "6"
+    assert figure("revenue") == "¥250.00"
+    assert figure("new customers") == "3"
+    assert figure("sends") == "7"
+    assert figure("control") == "1"
+    assert '<span class="gate ok">raw: 2/3 passed, 1 skipped</span>' in page
+    assert '<span class="gate warn">marts: 1/2 passed, 1 warnings</span>' in page
+
+
+def test_rf_grid_average_spend(rendered: tuple[Paths, Path, str]) -> None:
+    spec = chart_specs(rendered[2])["rf_grid"]
+    cells = {(r["r_score"], r["f_score"]): r for r in rows(spec)}
+    assert cells[(5, 5)]["customers"] == 2
+    assert cells[(5, 5)]["avg_monetary"] == 400.00
+    assert cells[(2, 4)]["avg_monetary"] == 25000.00
+    assert sum(r["customers"] for r in rows(spec)) == 5
+    assert spec["layer"][0]["encoding"]["color"]["field"] == "avg_monetary"
+
+
+def test_sends_by_campaign_with_chinese_names(rendered: tuple[Paths, Path, str]) -> None:
+    data = rows(chart_specs(rendered[2])["sends"])
+    by_label = {(r["campaign_label"], r["channel"]): (r["sends"], r["control"]) for r in data}
+    assert by_label[("满月礼", "sms")] == (3, 1)
+    # 会员专场 has one variant per channel: the name alone is unambiguous
+    assert by_label[("会员专场", "email")] == (1, 0)
+    # two 会员礼 variants on SMS: the code tells them apart
+    assert by_label[("会员礼（member_gift_churned_repeat）", "sms")] == (1, 0)
+    assert by_label[("会员礼（member_gift_sleeping_loyal）", "sms")] == (1, 0)
+    assert sum(r["sends"] for r in data) == 7
+
+
+def test_decisions_by_outcome(rendered: tuple[Paths, Path, str]) -> None:
+    data = rows(chart_specs(rendered[2])["decisions"])
+    got = sorted((r["campaign_label"], r["outcome"], r["customers"]) for r in data)
+    assert got == [("清货促销 / 反季 / 福袋", "suppressed: fatigue_cap", 1),
+                   ("满月礼", "control", 1), ("满月礼", "send", 1), ("满月礼", "suppressed: opted_out", 1)]
+
+
+def test_lift_latest_closed_window_with_interval(rendered: tuple[Paths, Path, str]) -> None:
+    data = rows(chart_specs(rendered[2])["lift"])
+    got = {(r["campaign_label"], r["window_days"]): r for r in data}
+    assert sorted(got) == [("满月礼", 10), ("满月礼", 30)]  # no provisional row, no lift-less campaign
+    ten = got[("满月礼", 10)]
+    assert ten["send_date"] == str(_day(-10))
+    assert (ten["absolute_lift"], ten["absolute_lift_ci_lower"], ten["absolute_lift_ci_upper"]) == (0.15, 0.02, 0.28)
+    assert ten["contacted_customers"] == 180
+    assert got[("满月礼", 30)]["absolute_lift_ci_lower"] == -0.02
+
+
+def test_stage_trends(rendered: tuple[Paths, Path, str]) -> None:
+    data = rows(chart_specs(rendered[2])["stage_trends"])
+    on_day = {r["stage_name"]: r["customers"] for r in data if r["snapshot_date"] == DAY}
+    assert on_day == {"活跃期": 17, "沉默期": 3, "流失期": 7}
+    assert max(r["snapshot_date"] for r in data) == DAY  # nothing after the report's day
+
+
+def test_stage_transitions_last_30_days(rendered: tuple[Paths, Path, str]) -> None:
+    data = rows(chart_specs(rendered[2])["stage_transitions"])
+    got = {(r["from_name"], r["to_name"]): r["customers"] for r in data}
+    assert got == {("活跃期", "沉默期"): 2, ("沉默期", "活跃期"): 1, ("首次购买", "活跃期"): 1}
+
+
+def test_member_tiers_every_tier_in_order(rendered: tuple[Paths, Path, str]) -> None:
+    data = rows(chart_specs(rendered[2])["member_tiers"])
+    assert [(r["tier_name"], r["customers"]) for r in data] == [
+        ("普通会员", 3), ("高级会员", 1), ("VIP会员", 0), ("至尊VIP会员", 1)]
+
+
+def test_shop_kpis_up_to_the_day(rendered: tuple[Paths, Path, str]) -> None:
+    data = rows(chart_specs(rendered[2])["shop_kpis"])
+    assert len(data) == 3 * 5
+    monthly = {r["kpi"]: r["value"] for r in data if r["period_grain"] == "month"}
+    assert monthly["repurchase_rate"] == 0.25
+    assert monthly["unsubscribe_rate"] == 0.015
+
+
+def test_missing_marts_show_no_data_notes(tmp_path: Path) -> None:
+    p = Paths(tmp_path)
+    build_analytics(p.analytics, marts=False)
+    page = render_report(DAY, p).read_text(encoding="utf-8")
+    assert set(chart_specs(page)) == {"sends"}  # the sends ledger is an ops table: there before any mart
+    assert page.count('class="no-data"') == len(SECTIONS) - 1
+    assert "marts.fct_campaign_evaluation is not published yet" in page
+
+
+def test_empty_day_and_no_published_copy(tmp_path: Path) -> None:
+    p = Paths(tmp_path)
+    build_analytics(p.analytics)
+    page = render_report("2020-01-01", p).read_text(encoding="utf-8")
+    assert chart_specs(page) == {}
+    assert page.count("has no rows for this day") == len(SECTIONS)
+    assert 'data-figure="customers"><div class="value">0</div>' in page
+
+    nothing = Paths(tmp_path / "empty")
+    page = render_report(DAY, nothing).read_text(encoding="utf-8")
+    assert page.count("analytics.duckdb is not published yet") == len(SECTIONS)
