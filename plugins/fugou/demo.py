@@ -51,15 +51,18 @@ in any file is later than ``end_date`` 23:59:59; every order is paid inside the 
    orders (member price), − coupon value, rounded to fen. Coupons: 35% of promotion-day orders carry the
    promotion's coupon (618-30, 1111-50, 1212-30, DQ-20; only above its minimum spend), 6% of other
    orders a shop coupon (DP-5, DP-10, MJ-20); the rest empty. ``province`` is the customer's (3% ship
-   elsewhere). Timeline: shipped 3-48 h after payment (12-96 h on promotion days), delivered 1-5 days
-   later, confirmed 1-10 days after delivery. Outcome per order: 2% ``closed`` (buyer cancelled 0.2-20 h
-   after paying, before shipping: no shipping, no refund fields — the trade never happened and must
-   not count as a purchase), 7% full refund (return 1-7 days after delivery: status ``refunded``,
-   ``refund_amount`` = ``amount``), 4% partial refund (1-10 days after delivery, 10-60% of the amount,
-   always < amount; status follows the timeline), the rest normal. Status as of ``end_date`` 24:00:
-   ``paid`` (not shipped yet), ``shipped`` (shipped, not yet confirmed), ``completed``, ``refunded``,
-   ``closed``; timestamps of steps not reached by then stay empty. So old orders are almost all
-   ``completed``/``refunded``/``closed`` and the last days' are ``paid``/``shipped``.
+   elsewhere). Timeline: shipped 3-48 h after payment (12-96 h on promotion days), arrives 1-5 days
+   later, and ``delivered_at`` is when the buyer confirmed receipt (确认收货, the contract's meaning):
+   2 h-7 days after arrival (mostly early), at the latest 10 days after shipping (Taobao's auto-confirm).
+   Outcome per order: 2% ``closed`` (buyer cancelled 0.2-20 h after paying, before shipping: no
+   shipping, no refund fields — the trade never happened and does not count as a purchase; the
+   contract lists ``closed`` as unpaid), 7% full refund (goods returned instead of confirmed, refund 1-6
+   days after arrival: status ``refunded``, ``refund_amount`` = ``amount``, no ``delivered_at``), 4%
+   partial refund (1-10 days after arrival, 10-60% of the amount, always < amount; status follows the
+   timeline), the rest normal. Status as of ``end_date`` 24:00: ``paid`` (not shipped yet), ``shipped``
+   (shipped, not confirmed), ``completed`` (confirmed: exactly the non-refunded orders with
+   ``delivered_at``), ``refunded``, ``closed``; timestamps of steps not reached by then stay empty. So
+   old orders are all ``completed``/``refunded``/``closed`` and the last days' mostly ``paid``/``shipped``.
    ``order_id``: 16 digits, increasing with ``paid_at``.
 6. **Customers file** (every customer that has an order; every order's customer is in it): Chinese name
    (surname by frequency + 1-2 given characters by gender), phone (11 digits, 1xx prefixes, unique;
@@ -521,24 +524,27 @@ def _create_orders(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
                    paid_at + to_seconds(floor(3600 * (0.2 + 19.8 * {u('cancel')}))::bigint) as cancel_ts
             from paid
         ),
-        delivered as (
-            select *, ship_ts + to_seconds(floor(3600 * (24 + 96 * {u('deliver')}))::bigint) as deliver_ts
+        arrived as (
+            select *, ship_ts + to_seconds(floor(3600 * (24 + 96 * {u('deliver')}))::bigint) as arrive_ts
             from timeline
         ),
         settled as (
             select *,
-                   deliver_ts + to_seconds(floor(3600 * (24 + 216 * {u('confirm')}))::bigint) as confirm_ts,
-                   deliver_ts + to_seconds(floor(3600 * (24 + (case when outcome = 'full_refund' then 144 else 216 end)
-                                                          * {u('refund_time')}))::bigint) as refund_ts,
+                   -- the buyer confirms receipt (确认收货) soon after arrival; Taobao auto-confirms 10 days
+                   -- after shipping
+                   least(arrive_ts + to_seconds(floor(3600 * (2 + 166 * pow({u('confirm')}, 2)))::bigint),
+                         ship_ts + interval 10 days) as confirm_ts,
+                   arrive_ts + to_seconds(floor(3600 * (24 + (case when outcome = 'full_refund' then 120 else 216 end)
+                                                         * {u('refund_time')}))::bigint) as refund_ts,
                    least(round(amount * (0.1 + 0.5 * {u('refund_share')}), 2), amount - 0.01)::decimal(14, 2)
                        as partial_refund
-            from delivered
+            from arrived
         )
         select customer_key, seq, order_day, paid_at, amount, coupon_code, province,
                case when outcome = 'closed' then (case when cancel_ts < {end_ts} then 'closed' else 'paid' end)
                     when outcome = 'full_refund' and refund_ts < {end_ts} then 'refunded'
                     when ship_ts >= {end_ts} then 'paid'
-                    when confirm_ts >= {end_ts} then 'shipped'
+                    when outcome = 'full_refund' or confirm_ts >= {end_ts} then 'shipped'
                     else 'completed' end as status,
                case when outcome = 'full_refund' and refund_ts < {end_ts} then amount
                     when outcome = 'partial_refund' and refund_ts < {end_ts} then partial_refund
@@ -546,7 +552,8 @@ def _create_orders(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
                case when outcome in ('full_refund', 'partial_refund') and refund_ts < {end_ts} then refund_ts
                end as refunded_at,
                case when outcome <> 'closed' and ship_ts < {end_ts} then ship_ts end as shipped_at,
-               case when outcome <> 'closed' and deliver_ts < {end_ts} then deliver_ts end as delivered_at
+               case when outcome in ('normal', 'partial_refund') and confirm_ts < {end_ts} then confirm_ts
+               end as delivered_at
         from settled
     """)
     con.execute("""
