@@ -112,29 +112,34 @@ def _create_campaign_marts(con: duckdb.DuckDBPyConnection) -> None:
 
     con.execute("""
         create table marts.fct_campaign_evaluation (
-            send_date date, campaign_code varchar, channel varchar, window_days integer,
-            contacted_customers bigint, control_customers bigint, response_rate double,
-            control_response_rate double, absolute_lift double, absolute_lift_ci_lower double,
-            absolute_lift_ci_upper double, status varchar)
+            send_date date, campaign_code varchar, channel varchar, window_days integer, window_end_date date,
+            status varchar, contacted_customers bigint, control_customers bigint, response_rate double,
+            natural_repurchase_rate double, absolute_lift double, absolute_lift_ci_low double,
+            absolute_lift_ci_high double)
     """)
-    evaluations = [
-        # full_month_gift 10d: an older final row, the latest final row, and a provisional one
-        (_day(-20), "full_month_gift", "sms", 10, 90, 10, 0.20, 0.10, 0.10, 0.01, 0.19, "final"),
-        (_day(-10), "full_month_gift", "sms", 10, 180, 20, 0.25, 0.10, 0.15, 0.02, 0.28, "final"),
-        (_day(-5), "full_month_gift", "sms", 10, 50, 5, 0.50, 0.00, 0.50, 0.10, 0.90, "provisional"),
-        (_day(-30), "full_month_gift", "sms", 30, 100, 12, 0.30, 0.25, 0.05, -0.02, 0.12, "final"),
+    evaluations = [  # send day offset, campaign, window, contacted, control, rates, lift and interval
+        # full_month_gift 10d: an older closed window, the latest closed one (ends on the day itself), and
+        # one still open on the day (ends the day after)
+        (-20, "full_month_gift", 10, 90, 10, 0.20, 0.10, 0.10, 0.01, 0.19),
+        (-10, "full_month_gift", 10, 180, 20, 0.25, 0.10, 0.15, 0.02, 0.28),
+        (-9, "full_month_gift", 10, 50, 5, 0.50, 0.00, 0.50, 0.10, 0.90),
+        (-30, "full_month_gift", 30, 100, 12, 0.30, 0.25, 0.05, -0.02, 0.12),
         # a campaign with an empty control group: no lift, not charted
-        (_day(-30), "clearance", "sms", 30, 40, 0, 0.10, None, None, None, None, "final"),
+        (-30, "clearance", 30, 40, 0, 0.10, None, None, None, None),
     ]
-    con.executemany("insert into marts.fct_campaign_evaluation values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    evaluations)
+    con.executemany(
+        "insert into marts.fct_campaign_evaluation values (?, ?, 'sms', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(_day(off), code, window, _day(off + window), "final" if off + window <= 0 else "provisional",
+          contacted, control, rate, natural, lift, low, high)
+         for off, code, window, contacted, control, rate, natural, lift, low, high in evaluations])
 
     con.execute("""
         create table marts.fct_shop_kpis (
-            period_grain varchar, period_start date, repurchase_rate double, purchase_frequency double,
+            period_grain varchar, period_start date, is_complete boolean, repurchase_rate double,
+            purchase_frequency double,
             spend_per_customer double, wake_up_rate double, unsubscribe_rate double)
     """)
-    con.executemany("insert into marts.fct_shop_kpis values (?, ?, ?, ?, ?, ?, ?)", [
+    con.executemany("insert into marts.fct_shop_kpis values (?, ?, true, ?, ?, ?, ?, ?)", [
         ("week", _day(-13), 0.21, 1.3, 180.0, 0.05, 0.01),
         ("week", _day(-6), 0.23, 1.4, 175.5, 0.06, 0.012),
         ("month", dt.date(2025, 3, 1), 0.25, 1.5, 190.0, 0.07, 0.015),
@@ -275,9 +280,9 @@ def test_lift_latest_closed_window_with_interval(rendered: tuple[Paths, Path, st
     assert sorted(got) == [("满月礼", 10), ("满月礼", 30)]  # no provisional row, no lift-less campaign
     ten = got[("满月礼", 10)]
     assert ten["send_date"] == str(_day(-10))
-    assert (ten["absolute_lift"], ten["absolute_lift_ci_lower"], ten["absolute_lift_ci_upper"]) == (0.15, 0.02, 0.28)
+    assert (ten["absolute_lift"], ten["absolute_lift_ci_low"], ten["absolute_lift_ci_high"]) == (0.15, 0.02, 0.28)
     assert ten["contacted_customers"] == 180
-    assert got[("满月礼", 30)]["absolute_lift_ci_lower"] == -0.02
+    assert got[("满月礼", 30)]["absolute_lift_ci_low"] == -0.02
 
 
 def test_stage_trends(rendered: tuple[Paths, Path, str]) -> None:

@@ -152,8 +152,8 @@ def lift(rows: Rows) -> dict[str, Any]:
         color=alt.Color("window_label:N", title="评估窗口 window"),
     )
     interval = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("absolute_lift_ci_lower:Q", title="提升 lift (响应率 − 自然回购率)", axis=alt.Axis(format="+%")),
-        x2="absolute_lift_ci_upper:Q",
+        x=alt.X("absolute_lift_ci_low:Q", title="提升 lift (响应率 − 自然回购率)", axis=alt.Axis(format="+%")),
+        x2="absolute_lift_ci_high:Q",
     )
     points = base.mark_point(filled=True, size=70).encode(
         x="absolute_lift:Q",
@@ -163,10 +163,10 @@ def lift(rows: Rows) -> dict[str, Any]:
                  alt.Tooltip("contacted_customers:Q", title="contacted", format=","),
                  alt.Tooltip("control_customers:Q", title="control", format=","),
                  alt.Tooltip("response_rate:Q", title="response rate", format=".2%"),
-                 alt.Tooltip("control_response_rate:Q", title="natural repurchase", format=".2%"),
+                 alt.Tooltip("natural_repurchase_rate:Q", title="natural repurchase", format=".2%"),
                  alt.Tooltip("absolute_lift:Q", title="lift", format="+.2%"),
-                 alt.Tooltip("absolute_lift_ci_lower:Q", title="95% CI low", format="+.2%"),
-                 alt.Tooltip("absolute_lift_ci_upper:Q", title="95% CI high", format="+.2%")],
+                 alt.Tooltip("absolute_lift_ci_low:Q", title="95% CI low", format="+.2%"),
+                 alt.Tooltip("absolute_lift_ci_high:Q", title="95% CI high", format="+.2%")],
     )
     zero = alt.Chart().mark_rule(color="#888", strokeDash=[4, 4]).encode(x=alt.datum(0))
     layered = alt.layer(zero, interval, points, data=_data(rows))
@@ -185,6 +185,7 @@ def shop_kpis(rows: Rows) -> dict[str, Any]:
         color=alt.Color("grain_name:N", title="粒度 grain"),
         tooltip=[alt.Tooltip("kpi_name:N", title="KPI"), alt.Tooltip("grain_name:N", title="grain"),
                  alt.Tooltip("period_start:T", title="period start", timeUnit="utcyearmonthdate"),
+                 alt.Tooltip("is_complete:N", title="complete period"),
                  alt.Tooltip("value:Q", title="value", format=",.4~f")],
     ).properties(width=WIDTH, height=110).facet(
         row=alt.Row("kpi_name:N", sort=kpis, title=None, header=alt.Header(labelAngle=0, labelAlign="left")),

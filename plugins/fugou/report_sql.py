@@ -209,7 +209,8 @@ QUERIES: dict[str, Query] = {
         """,
         ("marts.fct_campaign_decisions", "seeds.campaign_catalog"),
     ),
-    # the latest closed (final) evaluation of each campaign × channel × window, with its 95% interval
+    # the latest closed evaluation (window ended by the day: status final as of the day) of each
+    # campaign × channel × window, with its 95% interval
     "lift": Query(
         f"""
         with {_CAMPAIGN_LABELS},
@@ -220,7 +221,7 @@ QUERIES: dict[str, Query] = {
                     partition by campaign_code, channel, window_days order by send_date desc
                 ) as recency_rank
             from marts.fct_campaign_evaluation
-            where status = 'final' and send_date <= $day
+            where window_end_date <= $day
         )
         select
             closed.campaign_code,
@@ -232,10 +233,10 @@ QUERIES: dict[str, Query] = {
             closed.contacted_customers,
             closed.control_customers,
             closed.response_rate,
-            closed.control_response_rate,
+            closed.natural_repurchase_rate,
             closed.absolute_lift,
-            closed.absolute_lift_ci_lower,
-            closed.absolute_lift_ci_upper
+            closed.absolute_lift_ci_low,
+            closed.absolute_lift_ci_high
         from closed
         left join campaign_labels on campaign_labels.campaign_code = closed.campaign_code
         where closed.recency_rank = 1 and closed.absolute_lift is not null
@@ -246,7 +247,7 @@ QUERIES: dict[str, Query] = {
     # shop KPIs per week and month (long format: one row per period × KPI)
     "shop_kpis": Query(
         """
-        select period_grain, period_start, kpi, value
+        select period_grain, period_start, is_complete, kpi, value
         from marts.fct_shop_kpis
         unpivot (value for kpi in (
             repurchase_rate, purchase_frequency, spend_per_customer, wake_up_rate, unsubscribe_rate
