@@ -112,6 +112,9 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
         raise IngestError(f"{src}: no such file")
     if as_of is not None:
         dt.date.fromisoformat(as_of)
+    used = mapping_by_name(mapping, p.home) if mapping else None
+    if used and used.entity != ent.name:
+        raise IngestError(f"mapping {used.name!r} is for {used.entity}, not {ent.name}")
     tag = f"{_safe_stem(src)}__{file_checksum(src)[:12]}"
     root = p.landing / ent.name
     existing = sorted(root.glob(f"*/{tag}*.parquet")) if root.is_dir() else []
@@ -129,9 +132,6 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
     try:
         con = duckdb.connect()
         try:
-            used = mapping_by_name(mapping, p.home) if mapping else None
-            if used and used.entity != ent.name:
-                raise IngestError(f"mapping {used.name!r} is for {used.entity}, not {ent.name}")
             if src.suffix.lower() == ".parquet":
                 used, rows = _read_parquet_source(con, src, ent.name, used)
             else:
