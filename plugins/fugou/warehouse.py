@@ -125,6 +125,29 @@ create table if not exists ops.sends (
     catalog_version varchar not null,
     exported_at timestamp not null
 );
+
+-- data-quality results, appended by fugou.quality.run_gate: one row per expectation evaluated (or suite /
+-- check skipped) per gate run; a rerun of a day adds a new run_id, the latest checked_at is current
+create table if not exists ops.quality_results (
+    run_id varchar not null,
+    run_day date not null,
+    layer varchar not null,            -- raw | marts
+    suite varchar not null,            -- e.g. raw.orders
+    table_name varchar not null,       -- what was validated, e.g. raw.orders where _partition_date = D
+    expectation varchar not null,      -- <suite>.<check>, e.g. raw.orders.order_id_unique
+    expectation_type varchar,          -- the GX expectation, e.g. expect_column_values_to_be_unique
+    column_name varchar,
+    severity varchar not null,         -- critical (blocks the run) | warning
+    status varchar not null,           -- passed | failed | error | skipped
+    success boolean,                   -- null when skipped
+    element_count bigint,
+    unexpected_count bigint,
+    unexpected_percent double,
+    observed_value varchar,            -- JSON
+    examples varchar,                  -- JSON list of a few unexpected rows (key columns and value)
+    details varchar,                   -- the expected bounds/set, the reason for a skip, or the error
+    checked_at timestamp not null      -- UTC
+);
 """
 
 

@@ -1,0 +1,222 @@
+"""Campaigns: the decisions of day D, checked after the dbt build and before anything is exported.
+
+Suites:
+
+- ``campaigns.decisions`` (``marts.fct_campaign_decisions`` for D): keys present, outcome in
+  send/control/suppressed, one decision per customer x campaign x channel, a suppression reason on every
+  suppressed row and on no other;
+- ``campaigns.sends`` (the ``send`` rows, joined with each customer's consent and opt-outs as of D): no
+  opted-out customer, consent (and a contact) for the channel, at most one marketing message per customer
+  (service messages such as shipping notices do not count);
+- ``campaigns.control_share`` (one row per campaign): the control share ``control / (send + control)``
+  near the campaign's setting in the catalog, only for campaigns with at least
+  ``control_share_min_candidates`` candidates; allowed deviation = max(``control_share_tolerance``,
+  ``control_share_z`` x binomial standard error);
+- ``campaigns.ledger`` (``ops.sends`` rows of D, present when D was already exported): the same checks
+  as ``campaigns.sends`` on what was actually sent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import great_expectations.expectations as gxe
+import pandas as pd
+from great_expectations.expectations.row_conditions import Column
+
+from . import Batch, Skip, make_suite
+
+DECISIONS = "marts.fct_campaign_decisions"
+LEDGER = "ops.sends"
+OUTCOMES = ("send", "control", "suppressed")
+
+# the consent flag (raw.customers) and the contact each channel needs; a channel not listed here is
+# never consented (an unknown channel must not reach a send list). An opt-out (退订) counts on its own
+# channel and, for channel "all", on every channel.
+CHANNEL_CONSENT = {"sms": "sms_opt_in", "email": "email_opt_in", "phone": "sms_opt_in"}
+CHANNEL_CONTACT = {"sms": "has_phone", "email": "has_email", "phone": "has_phone"}
+
+CONTACT_COLUMNS = (
+    "customer_id", "sms_opt_in", "email_opt_in", "has_phone", "has_email",
+    "opted_out_sms", "opted_out_email", "opted_out_phone",
+)
+
+
+def decisions_suite(warnings: Iterable[str] = ()):
+    checks: dict[str, Any] = {
+        f"{column}_present": gxe.ExpectColumnValuesToNotBeNull(column=column)
+        for column in ("customer_id", "decision_date", "campaign_code", "channel", "outcome")
+    }
+    checks["outcome_known"] = gxe.ExpectColumnValuesToBeInSet(column="outcome", value_set=list(OUTCOMES))
+    checks["one_decision_per_candidate"] = gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=["customer_id", "campaign_code", "channel"]
+    )
+    checks["suppressed_has_reason"] = gxe.ExpectColumnValuesToNotBeNull(
+        column="suppression_reason", row_condition=Column("outcome") == "suppressed"
+    )
+    checks["reason_only_when_suppressed"] = gxe.ExpectColumnValuesToBeNull(
+        column="suppression_reason", row_condition=Column("outcome").is_in(["send", "control"])
+    )
+    return make_suite("campaigns.decisions", checks, warnings)
+
+
+def sends_suite(name: str = "campaigns.sends", warnings: Iterable[str] = (), marketing_known: bool = True):
+    """``marketing_known=False`` (no catalog to tell service messages apart) leaves out the one-a-day check."""
+    checks = {
+        "no_opted_out_contact": gxe.ExpectColumnValuesToBeInSet(
+            column="opted_out", value_set=[False],
+            description="no customer who opted out (as of the day) is sent anything",
+        ),
+        "consented_for_channel": gxe.ExpectColumnValuesToBeInSet(
+            column="consented", value_set=[True],
+            description="every send goes to a customer consented and reachable on its channel",
+        ),
+        "one_marketing_send_per_customer": gxe.ExpectColumnValuesToBeUnique(
+            column="customer_id", row_condition=Column("is_marketing") == True,  # noqa: E712
+            description="at most one marketing message per customer per day",
+        ),
+    }
+    if not marketing_known:
+        del checks["one_marketing_send_per_customer"]
+    return make_suite(name, checks, warnings)
+
+
+def control_share_suite(warnings: Iterable[str] = (), min_candidates: int = 0):
+    return make_suite(
+        "campaigns.control_share",
+        {
+            "control_share_near_setting": gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="allowed_deviation", column_B="deviation", or_equal=True,
+                row_condition=Column("candidates") >= min_candidates,
+                description=f"control share near the catalog's setting (campaigns with {min_candidates}+ "
+                "candidates)",
+            )
+        },
+        warnings,
+    )
+
+
+def sends_frame(rows: pd.DataFrame, contacts: pd.DataFrame, service_codes: Iterable[str]) -> pd.DataFrame:
+    """``rows`` (customer_id, campaign_code, channel) with each customer's contact state for the row's
+    channel: ``opted_out``, ``consented`` (consent flag and a contact) and ``is_marketing`` (not a service
+    message). A customer missing from ``contacts`` counts as not consented."""
+    frame = rows[["customer_id", "campaign_code", "channel"]].merge(
+        contacts[list(CONTACT_COLUMNS)], on="customer_id", how="left"
+    )
+
+    def flag(column: str) -> pd.Series:
+        return frame[column].astype("boolean").fillna(False).astype(bool)
+
+    consented = pd.Series(False, index=frame.index, dtype=bool)
+    opted_out = pd.Series(False, index=frame.index, dtype=bool)
+    for channel, contact in CHANNEL_CONTACT.items():
+        here = frame["channel"] == channel
+        consented = consented.where(~here, flag(contact) & flag(CHANNEL_CONSENT[channel]))
+        opted_out = opted_out.where(~here, flag(f"opted_out_{channel}"))
+    service = set(service_codes)
+    return pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"],
+            "campaign_code": frame["campaign_code"],
+            "channel": frame["channel"],
+            "opted_out": opted_out,
+            "consented": consented,
+            "is_marketing": ~frame["campaign_code"].isin(service),
+        }
+    )
+
+
+def control_share_frame(decisions: pd.DataFrame, target_shares: Mapping[str, float], config: Mapping[str, Any]):
+    """One row per campaign with a known target share: candidates (send + control), controls, the
+    observed share, its deviation from the target and the deviation allowed."""
+    eligible = decisions[decisions["outcome"].isin(["send", "control"])]
+    rows = []
+    for code, group in eligible.groupby("campaign_code", sort=True):
+        if code not in target_shares or target_shares[code] is None or pd.isna(target_shares[code]):
+            continue
+        target = float(target_shares[code])
+        n = len(group)
+        controls = int((group["outcome"] == "control").sum())
+        share = controls / n
+        stderr = math.sqrt(target * (1 - target) / n)
+        rows.append(
+            {
+                "campaign_code": code,
+                "candidates": n,
+                "controls": controls,
+                "control_share": share,
+                "target_share": target,
+                "deviation": abs(share - target),
+                "allowed_deviation": max(
+                    float(config["control_share_tolerance"]), float(config["control_share_z"]) * stderr
+                ),
+            }
+        )
+    columns = ["campaign_code", "candidates", "controls", "control_share", "target_share", "deviation",
+               "allowed_deviation"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def batches(
+    day: str,
+    decisions: pd.DataFrame | None,
+    contacts: pd.DataFrame,
+    catalog: pd.DataFrame | None,
+    ledger: pd.DataFrame | None,
+    config: Mapping[str, Any],
+    warnings: Iterable[str] = (),
+) -> list[Batch | Skip]:
+    """Batches for day ``day``.
+
+    ``decisions``: the decisions of the day (``None``: mart missing). ``contacts``: one row per customer
+    with :data:`CONTACT_COLUMNS` as of the day. ``catalog``: ``campaign_code``, ``control_share``
+    (target, may be missing) and ``is_service`` (``None``: catalog missing). ``ledger``: ``ops.sends``
+    rows of the day (``None`` or empty: not exported yet).
+    """
+    warnings = list(warnings)
+    out: list[Batch | Skip] = []
+    service_codes: list[str] = []
+    service_unknown = catalog is None or "is_service" not in catalog.columns
+    if not service_unknown:
+        service_codes = catalog.loc[catalog["is_service"].astype("boolean").fillna(False).astype(bool),
+                                    "campaign_code"].tolist()
+    if decisions is None:
+        out.append(Skip("campaigns.decisions", DECISIONS, f"table {DECISIONS} does not exist yet"))
+        out.append(Skip("campaigns.sends", DECISIONS, f"table {DECISIONS} does not exist yet"))
+        out.append(Skip("campaigns.control_share", DECISIONS, f"table {DECISIONS} does not exist yet"))
+    else:
+        where = f"{DECISIONS} where decision_date = {day}"
+        out.append(Batch(decisions_suite(warnings), where, decisions, ["customer_id", "campaign_code"]))
+        sends = sends_frame(decisions[decisions["outcome"] == "send"], contacts, service_codes)
+        batch = Batch(
+            sends_suite(warnings=warnings, marketing_known=not service_unknown),
+            f"{where} and outcome = 'send'",
+            sends,
+            ["customer_id", "campaign_code", "channel"],
+        )
+        if service_unknown:
+            batch.skipped_checks["one_marketing_send_per_customer"] = (
+                "the campaign catalog (is_service) is missing: service messages cannot be told apart"
+            )
+        out.append(batch)
+        if catalog is None or "control_share" not in catalog.columns:
+            out.append(Skip("campaigns.control_share", "seeds.campaign_catalog",
+                            "no control share setting in the campaign catalog"))
+        else:
+            targets = dict(zip(catalog["campaign_code"], catalog["control_share"], strict=True))
+            shares = control_share_frame(decisions, targets, config)
+            out.append(Batch(control_share_suite(warnings, int(config["control_share_min_candidates"])),
+                             f"{where}, per campaign", shares, ["campaign_code", "control_share", "target_share"]))
+    if ledger is not None and "outcome" in ledger.columns:
+        ledger = ledger[ledger["outcome"] == "send"]
+    if ledger is None or ledger.empty:
+        out.append(Skip("campaigns.ledger", LEDGER, f"no {LEDGER} rows for {day} (not exported yet)"))
+    else:
+        batch = Batch(sends_suite("campaigns.ledger", warnings, not service_unknown), f"{LEDGER} of {day}",
+                      sends_frame(ledger, contacts, service_codes), ["customer_id", "campaign_code", "channel"])
+        if service_unknown:
+            batch.skipped_checks["one_marketing_send_per_customer"] = "the campaign catalog is missing"
+        out.append(batch)
+    return out
