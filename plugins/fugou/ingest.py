@@ -377,7 +377,7 @@ def _typed_sql(col: str, kind: str) -> str:
     if kind == DATE:
         return f"cast({_timestamp_sql(v)} as date)"
     if kind == MONEY:
-        return f"try_cast(replace({v}, ',', '') as {MONEY})"
+        return f"coalesce(try_cast({v} as {MONEY}), try_cast(replace({v}, ',', '') as {MONEY}))"
     if kind == INTEGER:
         return f"try_cast({v} as integer)"
     if kind == BOOLEAN:
@@ -423,6 +423,20 @@ def _code_map(con: duckdb.DuckDBPyConnection, view: str, col: str, fn: Any, tabl
         _insert_rows(con, table, [(v, fn(v)) for v in values])
 
 
+def _may_have_duplicates(con: duckdb.DuckDBPyConnection, ent: Entity, view: str) -> bool:
+    """Cheap pre-check (one column): can any key repeat? Saves the window over all rows when not."""
+    key = q(ent.unique_key or "")
+    scope = "" if ent.unique_across_days else ", _partition_date"
+    repeated = con.execute(
+        f"select exists (select 1 from {view} where {key} is not null group by {key}{scope} having count(*) > 1)"
+    ).fetchone()[0]
+    if repeated or not ent.unique_across_days:
+        return bool(repeated)
+    return bool(con.execute(
+        f"select exists (select 1 from {view} s semi join raw.{ent.name} r on r.{key} = s.{key})"
+    ).fetchone()[0])
+
+
 def _typed_table(con: duckdb.DuckDBPyConnection, ent: Entity, view: str, now: dt.datetime) -> None:
     """temp ``_typed``: the stage rows with ``t_<col>`` typed values, ``_reason`` and ``_column``."""
     joins, typed = [], []
@@ -448,7 +462,7 @@ def _typed_table(con: duckdb.DuckDBPyConnection, ent: Entity, view: str, now: dt
         f"select s.*{extra}, {', '.join(typed)} from {view} s {' '.join(joins)}"
     )
     checked = f"select *, {reason} as _reason0, {column} as _column0 from ({base})"
-    if ent.unique_key:
+    if ent.unique_key and _may_have_duplicates(con, ent, view):
         key = q(ent.unique_key)
         scope = "" if ent.unique_across_days else ", _partition_date"
         later = (
