@@ -332,3 +332,16 @@ def test_empty_day_and_no_published_copy(tmp_path: Path) -> None:
     nothing = Paths(tmp_path / "empty")
     page = render_report(DAY, nothing).read_text(encoding="utf-8")
     assert page.count("analytics.duckdb is not published yet") == len(SECTIONS)
+
+
+def test_windows_come_from_the_config(tmp_path: Path) -> None:
+    p = Paths(tmp_path)
+    build_analytics(p.analytics)
+    (tmp_path / "fugou.toml").write_text("[report]\ntrend_days = 1\ntransition_days = 4\n", encoding="utf-8")
+    page = render_report(DAY, p).read_text(encoding="utf-8")
+    specs = chart_specs(page)
+    assert {r["snapshot_date"] for r in rows(specs["stage_trends"])} == {DAY}
+    assert specs["stage_trends"]["mark"]["type"] == "bar"  # one day: bars, not an invisible area
+    transitions = {(r["from_name"], r["to_name"]): r["customers"] for r in rows(specs["stage_transitions"])}
+    assert transitions == {("活跃期", "沉默期"): 1, ("沉默期", "活跃期"): 1, ("首次购买", "活跃期"): 1}
+    assert "last 4 days" in page

@@ -111,9 +111,9 @@ def _run(con: duckdb.DuckDBPyConnection | None, tables: set[str], key: str, para
     return [{n: _jsonable(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
 
 
-def _report_settings() -> dict[str, int]:
-    return {"trend_days": int(setting("report.trend_days")),
-            "transition_days": int(setting("report.transition_days"))}
+def _report_settings(p: Paths) -> dict[str, int]:
+    return {"trend_days": int(setting("report.trend_days", p.home)),
+            "transition_days": int(setting("report.transition_days", p.home))}
 
 
 # ---- the JavaScript -----------------------------------------------------------------------------
@@ -254,7 +254,7 @@ LOADER = """
 def render_html(day: str, p: Paths | None = None) -> str:
     """The report page of ``day`` as one self-contained HTML string."""
     p = p or paths()
-    fmt = _report_settings()
+    fmt = _report_settings(p)
     params: dict[str, Any] = {"day": dt.date.fromisoformat(day), **fmt}
     con = duckdb.connect(str(p.analytics), read_only=True) if p.analytics.exists() else None
     try:

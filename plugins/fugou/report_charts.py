@@ -13,7 +13,9 @@ import altair as alt
 Rows = list[dict[str, Any]]
 
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
-WIDTH = 560
+WIDTH = 720
+# lifecycle stages in the seed's order: active green, silent amber, sleeping red, churned grey
+STAGE_COLOURS = ["#2e8b57", "#f0ad4e", "#d9534f", "#8c8c8c"]
 CHANNEL_NAMES = {"sms": "短信 SMS", "email": "邮件 e-mail", "phone": "电话 phone"}
 KPI_NAMES = {
     "repurchase_rate": "复购率 repurchase rate",
@@ -57,10 +59,14 @@ def _ordered(rows: Rows, label: str, order: str) -> list[str]:
 def stage_trends(rows: Rows) -> dict[str, Any]:
     """Customers per lifecycle stage, day by day (stacked areas, stages in the seed's order)."""
     stages = _ordered(rows, "stage_name", "stage_order")
-    chart = alt.Chart(_data(rows)).mark_area(opacity=0.85).encode(
+    one_day = len({row["snapshot_date"] for row in rows}) == 1  # an area needs two days: a bar then
+    base = alt.Chart(_data(rows))
+    chart = (base.mark_bar(size=40) if one_day else base.mark_area(opacity=0.85)).encode(
         x=_day_axis("snapshot_date", "日期 day", rows),
         y=alt.Y("customers:Q", stack="zero", title="客户数 customers"),
-        color=alt.Color("stage_name:N", sort=stages, scale=alt.Scale(domain=stages), title="生命周期 stage"),
+        color=alt.Color("stage_name:N", sort=stages, title="生命周期 stage",
+                        scale=alt.Scale(domain=stages, range=STAGE_COLOURS[:len(stages)] if len(stages) <= 4
+                                        else alt.Undefined)),
         order=alt.Order("stage_order:Q"),
         tooltip=[alt.Tooltip("snapshot_date:T", title="day", timeUnit="utcyearmonthdate"),
                  alt.Tooltip("stage_name:N", title="stage"),
