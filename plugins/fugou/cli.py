@@ -36,7 +36,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _import_demo(folder: Path) -> None:
     from fugou.importer import import_history
 
-    for entity in ("customers", "orders", "order_items", "opt_outs"):
+    for entity in ("orders", "order_items", "customers", "opt_outs"):
         for suffix in (".csv", ".parquet"):
             file = folder / f"{entity}{suffix}"
             if file.exists():

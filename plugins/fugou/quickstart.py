@@ -52,7 +52,7 @@ def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) 
         demo_dir = p.home / "demo"
         progress(f"no data under {p.landing}: generating the demo shop in {demo_dir} ...")
         progress(f"  {generate(demo_dir)}")
-        for entity in ("customers", "orders", "order_items", "opt_outs"):
+        for entity in ("orders", "order_items", "customers", "opt_outs"):
             progress(f"importing {entity} ...")
             progress(f"  {import_history(demo_dir / f'{entity}.csv', entity=entity)}")
         day = latest_landing_day(p)
