@@ -63,7 +63,8 @@ in any file is later than ``end_date`` 23:59:59; every order is paid inside the 
    (shipped, not confirmed), ``completed`` (confirmed: exactly the non-refunded orders with
    ``delivered_at``), ``refunded``, ``closed``; timestamps of steps not reached by then stay empty. So
    old orders are all ``completed``/``refunded``/``closed`` and the last days' mostly ``paid``/``shipped``.
-   ``order_id``: 16 digits, increasing with ``paid_at``.
+   ``order_id``: 18 digits, ``yymmdd`` of the order day + a scrambled unique number (like Taobao's);
+   ``orders`` files are sorted by ``paid_at``.
 6. **Customers file** (every customer that has an order; every order's customer is in it): Chinese name
    (surname by frequency + 1-2 given characters by gender), phone (11 digits, 1xx prefixes, unique;
    7% missing), email (55% present: QQ or 163/126/... mailboxes), birthday (72% present, age 18-58,
@@ -197,6 +198,7 @@ def generate(
     try:
         con.execute(f"set temp_directory = '{scratch}'")
         con.execute(f"set memory_limit = '{memory_limit}'")
+        con.execute("set enable_progress_bar = false")
         ctx = DemoContext(con=con, seed=seed, start=start, end=end)
         _install_macros(con, seed)
         _create_calendar(con, start, end)
@@ -328,7 +330,7 @@ def _create_customers(con: duckdb.DuckDBPyConnection, count: int) -> None:
                    {_u('k', 0, 'segment')} as u_seg,
                    {_u('k', 0, 'order_count')} as u_n,
                    sqrt(-2 * ln(1 - {_u('k', 0, 'rhythm_1')})) * cos(2 * pi() * {_u('k', 0, 'rhythm_2')}) as z,
-                   {_pick(_u('k', 0, 'province'), cat.PROVINCES)} as province
+                   {_u('k', 0, 'province')} as u_province
             from range(1, {int(count) + 1}) t(k)
         ),
         placed as (
@@ -337,7 +339,7 @@ def _create_customers(con: duckdb.DuckDBPyConnection, count: int) -> None:
                         else 'fan' end as segment
             from drawn d asof join _calendar cal on d.u_acq >= cal.cdf_lo
         )
-        select customer_key, first_day, segment, province,
+        select customer_key, first_day, segment, {_pick('u_province', cat.PROVINCES)} as province,
                case segment
                    when 'one_time' then 1
                    when 'repeat' then least(2 + floor(ln(1 - u_n) / ln(0.45)), 4)::integer
@@ -418,14 +420,18 @@ def _size_by_orders(con: duckdb.DuckDBPyConnection, orders: int, end: dt.date) -
 # --- 4. order lines ------------------------------------------------------------------------------
 
 def _create_order_lines(con: duckdb.DuckDBPyConnection) -> None:
-    n_lines = _pick_int(_u("customer_key", f"seq * {MAX_SEQ}", "lines"), ((1, 68), (2, 22), (3, 7), (4, 3)))
+    n_lines = _pick_int("u_lines", ((1, 68), (2, 22), (3, 7), (4, 3)))
     line_key = f"seq * {MAX_SEQ} + line_no"
-    quantity = _pick_int(_u("customer_key", line_key, "quantity"), ((1, 85), (2, 11), (3, 4)))
+    quantity = _pick_int("d.u_qty", ((1, 85), (2, 11), (3, 4)))
     con.execute(f"""
         create or replace table _order_lines as
-        with lines as (
-            select customer_key, seq, order_day, unnest(range({n_lines})) as line_no
+        with events as (
+            select customer_key, seq, order_day, {_u('customer_key', f'seq * {MAX_SEQ}', 'lines')} as u_lines
             from _order_events
+        ),
+        lines as (
+            select customer_key, seq, order_day, unnest(range({n_lines})) as line_no
+            from events
         ),
         drawn as (
             select customer_key, seq, order_day, line_no::integer as line_no,
@@ -434,7 +440,7 @@ def _create_order_lines(con: duckdb.DuckDBPyConnection) -> None:
                    {_u('customer_key', line_key, 'quantity')} as u_qty
             from lines
         )
-        select d.customer_key, d.seq, d.line_no, s.sku, s.category, s.season,
+        select d.customer_key, d.seq, d.order_day, d.line_no, s.sku, s.category, s.season,
                case when s.category = '袜子' then 1 + floor(d.u_qty * 4)::integer
                     else {quantity} end as quantity,
                round(s.list_price * cal.price_factor)::decimal(14, 2) as unit_price
@@ -445,6 +451,18 @@ def _create_order_lines(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # --- 5. orders -----------------------------------------------------------------------------------
+
+def _order_id_sql() -> str:
+    """SQL for an order's id from its ``order_day``, ``customer_key`` and ``seq``: yymmdd + 12 digits.
+
+    The 12 digits are the event key ``customer_key * MAX_SEQ + seq`` scrambled by an affine bijection
+    mod 10^12 (the multiplier is prime to 10), so ids are unique, look like Taobao's 18-digit order
+    numbers and need no global ranking.
+    """
+    key = f"(customer_key::hugeint * {MAX_SEQ} + seq)"
+    return (f"strftime(order_day, '%y%m%d') || lpad((({key} * 982451653 + 271828182845) % 1000000000000)"
+            f"::varchar, 12, '0')")
+
 
 def _coupon_sql(u_pick: str) -> tuple[str, str, str]:
     """SQL for (code, value, minimum spend) of the coupon an organic order would use."""
@@ -461,13 +479,19 @@ def _coupon_sql(u_pick: str) -> tuple[str, str, str]:
     return tuple(f"(case {' '.join(cases)} end)" for cases in (code_cases, value_cases, min_cases))
 
 
+_ORDER_STREAMS = ("coupon", "coupon_pick", "hour", "minute", "member_price", "ship_elsewhere", "other_province",
+                  "outcome", "ship", "cancel", "deliver", "confirm", "refund_time", "refund_share")
+
+
 def _create_orders(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
     def u(stream: str) -> str:  # the order's random numbers
         return _u("customer_key", f"seq * {MAX_SEQ}", stream)
 
     code, value, minimum = _coupon_sql("u_coupon_pick")
-    hour_normal = _pick_int(u("hour"), list(enumerate(cat.HOUR_WEIGHTS)))
-    hour_promo = _pick_int(u("hour"), list(enumerate(cat.PROMOTION_HOUR_WEIGHTS)))
+    hour_normal = _pick_int("u_hour", list(enumerate(cat.HOUR_WEIGHTS)))
+    hour_promo = _pick_int("u_hour", list(enumerate(cat.PROMOTION_HOUR_WEIGHTS)))
+    # every random number of an order, drawn once (a CASE would otherwise re-hash it per branch)
+    draws = ",\n                   ".join(f"{u(stream)} as u_{stream}" for stream in _ORDER_STREAMS)
     end_ts = f"timestamp '{(end + dt.timedelta(days=1)).isoformat()} 00:00:00'"
 
     con.execute(f"""
@@ -485,7 +509,9 @@ def _create_orders(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
             join _customers c on c.customer_key = e.customer_key
         ),
         drawn as (
-            select *, {u('coupon')} as u_coupon, {u('coupon_pick')} as u_coupon_pick from base
+            select *,
+                   {draws}
+            from base
         ),
         coupons as (
             select *,
@@ -505,38 +531,38 @@ def _create_orders(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
             select *,
                    order_day::timestamp + to_seconds(
                        (case when promotion is null then {hour_normal} else {hour_promo} end) * 3600
-                       + floor({u('minute')} * 3600)::integer) as paid_at,
-                   greatest(round(items_total * (case when seq > 0 and {u('member_price')} < 0.25
+                       + floor(u_minute * 3600)::integer) as paid_at,
+                   greatest(round(items_total * (case when seq > 0 and u_member_price < 0.25
                                                       then 0.95 else 1 end), 2) - coupon_off,
                             1.00)::decimal(14, 2) as amount,
-                   case when {u('ship_elsewhere')} < 0.03
-                        then {_pick(u('other_province'), cat.PROVINCES)} else home end as province,
-                   case when {u('outcome')} < 0.02 then 'closed'
-                        when {u('outcome')} < 0.09 then 'full_refund'
-                        when {u('outcome')} < 0.13 then 'partial_refund'
+                   case when u_ship_elsewhere < 0.03
+                        then {_pick('u_other_province', cat.PROVINCES)} else home end as province,
+                   case when u_outcome < 0.02 then 'closed'
+                        when u_outcome < 0.09 then 'full_refund'
+                        when u_outcome < 0.13 then 'partial_refund'
                         else 'normal' end as outcome
             from coupons
         ),
         timeline as (
             select *,
-                   paid_at + to_seconds(floor(3600 * (case when promotion is null then 3 + 45 * {u('ship')}
-                                                          else 12 + 84 * {u('ship')} end))::bigint) as ship_ts,
-                   paid_at + to_seconds(floor(3600 * (0.2 + 19.8 * {u('cancel')}))::bigint) as cancel_ts
+                   paid_at + to_seconds(floor(3600 * (case when promotion is null then 3 + 45 * u_ship
+                                                          else 12 + 84 * u_ship end))::bigint) as ship_ts,
+                   paid_at + to_seconds(floor(3600 * (0.2 + 19.8 * u_cancel))::bigint) as cancel_ts
             from paid
         ),
         arrived as (
-            select *, ship_ts + to_seconds(floor(3600 * (24 + 96 * {u('deliver')}))::bigint) as arrive_ts
+            select *, ship_ts + to_seconds(floor(3600 * (24 + 96 * u_deliver))::bigint) as arrive_ts
             from timeline
         ),
         settled as (
             select *,
                    -- the buyer confirms receipt (确认收货) soon after arrival; Taobao auto-confirms 10 days
                    -- after shipping
-                   least(arrive_ts + to_seconds(floor(3600 * (2 + 166 * pow({u('confirm')}, 2)))::bigint),
+                   least(arrive_ts + to_seconds(floor(3600 * (2 + 166 * pow(u_confirm, 2)))::bigint),
                          ship_ts + interval 10 days) as confirm_ts,
                    arrive_ts + to_seconds(floor(3600 * (24 + (case when outcome = 'full_refund' then 120 else 216 end)
-                                                         * {u('refund_time')}))::bigint) as refund_ts,
-                   least(round(amount * (0.1 + 0.5 * {u('refund_share')}), 2), amount - 0.01)::decimal(14, 2)
+                                                         * u_refund_time))::bigint) as refund_ts,
+                   least(round(amount * (0.1 + 0.5 * u_refund_share), 2), amount - 0.01)::decimal(14, 2)
                        as partial_refund
             from arrived
         )
@@ -556,9 +582,9 @@ def _create_orders(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
                end as delivered_at
         from settled
     """)
-    con.execute("""
+    con.execute(f"""
         create or replace table out_orders as
-        select (1000000000000000 + row_number() over (order by paid_at, customer_key, seq))::varchar as order_id,
+        select {_order_id_sql()} as order_id,
                'c' || lpad(customer_key::varchar, 8, '0') as customer_id,
                paid_at, amount, status, refund_amount, refunded_at, shipped_at, delivered_at,
                coupon_code, province,
@@ -566,10 +592,10 @@ def _create_orders(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
         from _orders
     """)
     con.execute("drop table _orders")
-    con.execute("""
+    con.execute(f"""
         create or replace table out_order_items as
-        select o.order_id, l.sku, l.category, l.quantity, l.unit_price, l.season, l.line_no
-        from _order_lines l join out_orders o on o.customer_key = l.customer_key and o.seq = l.seq
+        select {_order_id_sql()} as order_id, sku, category, quantity, unit_price, season, line_no
+        from _order_lines
     """)
     con.execute("drop table _order_lines")
     con.execute("drop table _order_events")
@@ -577,49 +603,56 @@ def _create_orders(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
 
 # --- 6. customers file ---------------------------------------------------------------------------
 
-def _create_customer_file(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
-    def u(stream: str) -> str:
-        return _u("customer_key", 0, stream)
+_CUSTOMER_STREAMS = ("gender", "surname", "given_1", "given_2", "name_length", "phone_missing", "phone_prefix",
+                     "email_present", "email_kind", "email_name", "email_domain", "birthday_present", "age",
+                     "birth_day", "credit", "fan_group", "sms_opt_in", "email_opt_in")
 
+
+def _create_customer_file(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
+    draws = ",\n                   ".join(f"{_u('customer_key', 0, s)} as u_{s}" for s in _CUSTOMER_STREAMS)
     credit = "case segment " + " ".join(
-        f"when {_lit(segment)} then {_pick(u('credit'), weights)}"
+        f"when {_lit(segment)} then {_pick('u_credit', weights)}"
         for segment, weights in cat.CREDIT_WEIGHTS.items()
     ) + " end"
-    given_f = [_list_pick(u(s), cat.GIVEN_CHARS_F) for s in ("given_1", "given_2")]
-    given_m = [_list_pick(u(s), cat.GIVEN_CHARS_M) for s in ("given_1", "given_2")]
-    email_local = (f"case when {u('email_kind')} < 0.6 then "
-                   f"(100000000 + (customer_key * 7919 + {u('email_name')} * 1000)::bigint % 899999999)::varchar"
-                   f" else {_list_pick(u('email_name'), cat.EMAIL_NAMES)} || customer_key::varchar end")
-    email_domain = (f"case when {u('email_kind')} < 0.6 then 'qq.com' "
-                    f"else {_list_pick(u('email_domain'), cat.EMAIL_DOMAINS)} end")
+    given_f = [_list_pick(f"u_{s}", cat.GIVEN_CHARS_F) for s in ("given_1", "given_2")]
+    given_m = [_list_pick(f"u_{s}", cat.GIVEN_CHARS_M) for s in ("given_1", "given_2")]
+    email_local = ("case when u_email_kind < 0.6 then "
+                   "(100000000 + (customer_key * 7919 + u_email_name * 1000)::bigint % 899999999)::varchar"
+                   f" else {_list_pick('u_email_name', cat.EMAIL_NAMES)} || customer_key::varchar end")
+    email_domain = (f"case when u_email_kind < 0.6 then 'qq.com' "
+                    f"else {_list_pick('u_email_domain', cat.EMAIL_DOMAINS)} end")
     con.execute(f"""
         create or replace table out_customers as
-        with people as (
-            select c.*, {_pick(u('gender'), (('F', 66), ('M', 27), ('', 7)))} as gender_code
+        with drawn as (
+            select c.*,
+                   {draws}
             from _customers c
             where c.customer_key in (select customer_key from out_orders)
+        ),
+        people as (
+            select *, {_pick('u_gender', (('F', 66), ('M', 27), ('', 7)))} as gender_code from drawn
         )
         select 'c' || lpad(customer_key::varchar, 8, '0') as customer_id,
-               {_pick(u('surname'), cat.SURNAMES)}
+               {_pick('u_surname', cat.SURNAMES)}
                    || (case when gender_code = 'M' then {given_m[0]} else {given_f[0]} end)
-                   || (case when {u('name_length')} < 0.35 then ''
+                   || (case when u_name_length < 0.35 then ''
                             when gender_code = 'M' then {given_m[1]} else {given_f[1]} end) as name,
-               case when {u('phone_missing')} < 0.07 then null
-                    else {_list_pick(u('phone_prefix'), cat.PHONE_PREFIXES)}
+               case when u_phone_missing < 0.07 then null
+                    else {_list_pick('u_phone_prefix', cat.PHONE_PREFIXES)}
                          || lpad(((customer_key * 73939133 + 27182818) % 100000000)::varchar, 8, '0')
                end as phone,
-               case when {u('email_present')} < 0.55 then ({email_local}) || '@' || ({email_domain}) end as email,
-               case when {u('birthday_present')} < 0.72
+               case when u_email_present < 0.55 then ({email_local}) || '@' || ({email_domain}) end as email,
+               case when u_birthday_present < 0.72
                     then date '{end.isoformat()}'
-                         - (round((18 + 40 * pow({u('age')}, 1.6)) * 365.25) + floor({u('birth_day')} * 365))::integer
+                         - (round((18 + 40 * pow(u_age, 1.6)) * 365.25) + floor(u_birth_day * 365))::integer
                end as birthday,
                nullif(gender_code, '') as gender,
                province,
                nullif({credit}, '') as credit_level,
-               {u('fan_group')} < (case segment when 'fan' then 0.55 when 'repeat' then 0.12 else 0.02 end)
+               u_fan_group < (case segment when 'fan' then 0.55 when 'repeat' then 0.12 else 0.02 end)
                    as is_fan_group,
-               {u('sms_opt_in')} < 0.93 as sms_opt_in,
-               {u('email_opt_in')} < 0.86 as email_opt_in,
+               u_sms_opt_in < 0.93 as sms_opt_in,
+               u_email_opt_in < 0.86 as email_opt_in,
                customer_key
         from people
     """)
@@ -629,29 +662,29 @@ def _create_customer_file(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
 
 def _create_opt_outs(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
     end_ts = f"timestamp '{(end + dt.timedelta(days=1)).isoformat()} 00:00:00'"
-
-    def u(stream: str) -> str:
-        return _u("f.customer_key", 0, stream)
-
-    channel = _pick(u("opt_out_channel"), (("sms", 55), ("all", 20), ("email", 15), ("phone", 10)))
+    channel = _pick("u_channel", (("sms", 55), ("all", 20), ("email", 15), ("phone", 10)))
     con.execute(f"""
         create or replace table out_opt_outs as
         with firsts as (
-            select customer_key, min(paid_at) as first_paid from out_orders group by customer_key
+            select customer_key, min(paid_at) as first_paid,
+                   {_u('customer_key', 0, 'opt_out')} as u_opt_out,
+                   {_u('customer_key', 0, 'opt_out_channel')} as u_channel,
+                   {_u('customer_key', 0, 'opt_out_time')} as u_time
+            from out_orders group by customer_key
         )
-        select 'c' || lpad(f.customer_key::varchar, 8, '0') as customer_id,
+        select 'c' || lpad(customer_key::varchar, 8, '0') as customer_id,
                {channel} as channel,
-               f.first_paid + to_seconds(floor((epoch({end_ts}) - epoch(f.first_paid) - 1)
-                                               * {u('opt_out_time')})::bigint) as opted_out_at
-        from firsts f
-        where {u('opt_out')} < 0.03
+               first_paid + to_seconds(floor((epoch({end_ts}) - epoch(first_paid) - 1) * u_time)::bigint)
+                   as opted_out_at
+        from firsts
+        where u_opt_out < 0.03
     """)
 
 
 # --- writing -------------------------------------------------------------------------------------
 
 _ORDER_BY = {
-    "orders": "order_id",
+    "orders": "paid_at, order_id",
     "order_items": "order_id, line_no",
     "customers": "customer_id",
     "opt_outs": "opted_out_at, customer_id",
