@@ -13,7 +13,7 @@ import altair as alt
 Rows = list[dict[str, Any]]
 
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
-WIDTH = 720
+WIDTH = 640
 # lifecycle stages in the seed's order: active green, silent amber, sleeping red, churned grey
 STAGE_COLOURS = ["#2e8b57", "#f0ad4e", "#d9534f", "#8c8c8c"]
 CHANNEL_NAMES = {"sms": "短信 SMS", "email": "邮件 e-mail", "phone": "电话 phone"}
