@@ -4,8 +4,9 @@ otherwise all rows), checked after the dbt build.
 One suite, ``evaluation.campaigns``: every rate (a column named ``*_rate``) in [0, 1] (a rate may be
 empty when its group is empty: no division error, no value); group sizes and responder counts
 non-negative; responders never more than their group (``responders <= contacted``,
-``control_responders <= control``, under whichever of the usual names the mart uses); ``status`` in
-provisional/final when present. Checks whose columns the mart does not have are listed as skipped.
+``control_responders <= control``) and coupon redeemers never more than the contacted, under whichever
+of the usual names the mart uses; ``status`` in provisional/final when present. Checks whose columns
+the mart does not have are listed as skipped.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ GROUPS = {
     "contacted": [("responders", "contacted"), ("contacted_responders", "contacted_customers"),
                   ("responders", "contacted_customers")],
     "control": [("control_responders", "control"), ("control_responders", "control_customers")],
+    "coupon": [("coupon_redeemers", "contacted_customers"), ("coupon_redeemers", "contacted")],
 }
 DATE_COLUMNS = ("evaluation_date", "evaluated_on", "as_of_date", "snapshot_date")
 
@@ -47,14 +49,16 @@ def evaluation_suite(frame: pd.DataFrame, warnings: Iterable[str] = ()) -> tuple
     for group, candidates in GROUPS.items():
         pair = _pair(frame, candidates)
         if pair is None:
-            skipped[f"{group}_responders_within_group"] = f"no {group} group size/responder columns"
+            skipped[f"{group}_within_group"] = f"no {group} group size/responder columns"
             continue
         part, whole = pair
         checks[f"{whole}_non_negative"] = gxe.ExpectColumnValuesToBeBetween(column=whole, min_value=0)
         checks[f"{part}_non_negative"] = gxe.ExpectColumnValuesToBeBetween(column=part, min_value=0)
-        checks[f"{group}_responders_within_group"] = gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=whole, column_B=part, or_equal=True, ignore_row_if="either_value_is_missing",
-            description=f"{part} never exceeds {whole}",
+        checks[f"{group}_{'redeemers' if group == 'coupon' else 'responders'}_within_group"] = (
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=whole, column_B=part, or_equal=True, ignore_row_if="either_value_is_missing",
+                description=f"{part} never exceeds {whole}",
+            )
         )
     if "status" in frame.columns:
         checks["status_known"] = gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUSES))

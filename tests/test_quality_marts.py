@@ -1,0 +1,442 @@
+"""The customer-facts, campaign and evaluation suites on hand-made mart frames: each kind of bad data
+fails the right expectation, clean data passes, missing tables are skipped (and said so)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from fugou import quality
+from fugou.settings import Paths
+
+DAY = "2024-03-10"
+S = quality.load_suites()
+
+
+@pytest.fixture(autouse=True)
+def _no_docs(fugou_home: Paths) -> None:
+    (fugou_home.home / "fugou.toml").write_text("[quality]\ndata_docs = false\n")
+
+
+def run(p: Paths, batches: list) -> quality.GateResult:
+    return quality.check_batches("marts", DAY, batches, p, docs=False)
+
+
+def check(result: quality.GateResult, name: str) -> quality.CheckResult:
+    return next(c for c in result.checks if c.check == name)
+
+
+# ------------------------------------------------------------------------------------ customer facts
+
+
+def snapshot() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3"],
+            "snapshot_date": pd.to_datetime([DAY] * 3),
+            "recency_days": [0, 95, 300],
+            "frequency": [1, 2, 5],
+            "monetary": [100.0, 2000.0, 20000.5],
+            "r_score": [5, 3, 1],
+            "f_score": [1, 3, 5],
+            "m_score": [1, 3, 5],
+            "rfm_segment": ["general_develop", "important_keep", "important_win_back"],
+            "member_tier": ["regular", "senior", "supreme_vip"],
+            "customer_type": ["new", "repeat", "fan"],
+            "lifecycle_stage": ["active", "silent", "churned"],
+        }
+    )
+
+
+ORDERS = S.customer_facts.Reconciliation(customers=3, orders=8, revenue=22100.5)
+
+
+def facts(p: Paths, frame: pd.DataFrame, expected=ORDERS) -> quality.GateResult:
+    cfg = quality.quality_config(p)
+    return run(p, S.customer_facts.batches(DAY, frame, expected, cfg["customer_facts"], cfg["warning"]))
+
+
+def test_clean_snapshot_passes(fugou_home):
+    result = facts(fugou_home, snapshot())
+    assert result.passed and not result.failed_checks()
+    assert check(result, "customer_facts.snapshot.monetary_matches_revenue").status == "passed"
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value", "expectation"),
+    [
+        ("r_score", 0, 6, "customer_facts.snapshot.r_score_in_1_5"),
+        ("f_score", 1, 0, "customer_facts.snapshot.f_score_in_1_5"),
+        ("m_score", 2, None, "customer_facts.snapshot.m_score_present"),
+        ("member_tier", 0, "gold", "customer_facts.snapshot.member_tier_known"),
+        ("customer_type", 1, "vip", "customer_facts.snapshot.customer_type_known"),
+        ("lifecycle_stage", 2, "dormant", "customer_facts.snapshot.lifecycle_stage_known"),
+        ("recency_days", 0, -1, "customer_facts.snapshot.recency_non_negative"),
+    ],
+)
+def test_bad_snapshot_value_fails_the_named_expectation(fugou_home, column, row, value, expectation):
+    frame = snapshot()
+    frame[column] = frame[column].astype(object)
+    frame.loc[row, column] = value
+    result = facts(fugou_home, frame)
+    assert result.failed_checks() == [expectation]
+    failed = check(result, expectation)
+    assert failed.blocking and failed.unexpected_count == 1
+    assert failed.examples[0]["customer_id"] == f"c{row + 1}"
+
+
+def test_duplicate_customer_fails_uniqueness_and_reconciliation(fugou_home):
+    frame = pd.concat([snapshot(), snapshot().iloc[[0]]], ignore_index=True)
+    result = facts(fugou_home, frame)
+    assert sorted(result.failed_checks()) == [
+        "customer_facts.snapshot.customers_match_orders",
+        "customer_facts.snapshot.frequency_matches_orders",
+        "customer_facts.snapshot.monetary_matches_revenue",
+        "customer_facts.snapshot.one_row_per_customer_per_day",
+    ]
+    assert check(result, "customer_facts.snapshot.one_row_per_customer_per_day").unexpected_count == 2
+
+
+def test_more_than_eight_segments_fails(fugou_home):
+    frame = pd.concat([snapshot()] * 3, ignore_index=True)
+    frame["customer_id"] = [f"c{i}" for i in range(9)]
+    frame["rfm_segment"] = [f"s{i}" for i in range(9)]
+    result = facts(fugou_home, frame, None)
+    assert result.failed_checks() == ["customer_facts.snapshot.rfm_segments_at_most_8"]
+    assert check(result, "customer_facts.snapshot.customers_match_orders").status == "skipped"
+
+
+@pytest.mark.parametrize(("revenue", "passes"), [(22100.51, True), (22100.49, True), (22100.52, False)])
+def test_revenue_reconciliation_tolerance(fugou_home, revenue, passes):
+    expected = S.customer_facts.Reconciliation(customers=3, orders=8, revenue=revenue)
+    result = facts(fugou_home, snapshot(), expected)
+    assert result.failed_checks() == ([] if passes else ["customer_facts.snapshot.monetary_matches_revenue"])
+
+
+def test_customer_count_and_orders_reconciliation(fugou_home):
+    expected = S.customer_facts.Reconciliation(customers=4, orders=9, revenue=22100.5)
+    result = facts(fugou_home, snapshot(), expected)
+    assert sorted(result.failed_checks()) == [
+        "customer_facts.snapshot.customers_match_orders",
+        "customer_facts.snapshot.frequency_matches_orders",
+    ]
+    assert "observed 3 (expected = 4)" in result.summary()
+
+
+def test_missing_snapshot_is_skipped_with_reason(fugou_home):
+    result = facts(fugou_home, None)
+    assert result.passed
+    (skip,) = result.skipped
+    assert skip.check == "customer_facts.snapshot.*" and "does not exist yet" in skip.details
+
+
+# ------------------------------------------------------------------------------------------ campaigns
+
+CATALOG = pd.DataFrame(
+    {
+        "campaign_code": ["shipping_notice", "full_month_gift", "member_special"],
+        "control_share": [0.0, 0.10, 0.10],
+        "is_service": [True, False, False],
+    }
+)
+
+
+def decisions(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows, columns=["customer_id", "campaign_code", "channel", "outcome", "suppression_reason"]
+    ).assign(decision_date=pd.Timestamp(DAY))
+
+
+def contacts(**overrides) -> pd.DataFrame:
+    """Customers c1..c5, all consented with phone and e-mail, none opted out; overrides: column -> ids."""
+    ids = [f"c{i}" for i in range(1, 6)]
+    frame = pd.DataFrame({"customer_id": ids})
+    for column in S.campaigns.CONTACT_COLUMNS[1:]:
+        default = not column.startswith("opted_out")
+        frame[column] = [default != (i in overrides.get(column, ())) for i in ids]
+    return frame
+
+
+CLEAN = [
+    ("c1", "full_month_gift", "sms", "send", None),
+    ("c1", "shipping_notice", "sms", "send", None),  # a service message does not count
+    ("c2", "full_month_gift", "sms", "control", None),
+    ("c3", "member_special", "email", "send", None),
+    ("c3", "full_month_gift", "sms", "suppressed", "lower_priority"),
+    ("c4", "member_special", "sms", "suppressed", "opted_out"),
+]
+
+
+def campaigns(p: Paths, rows=CLEAN, people=None, catalog=CATALOG, ledger=None) -> quality.GateResult:
+    cfg = quality.quality_config(p)
+    return run(
+        p,
+        S.campaigns.batches(DAY, decisions(rows), people if people is not None else contacts(), catalog, ledger,
+                            cfg["campaigns"], cfg["warning"]),
+    )
+
+
+def test_clean_decisions_pass(fugou_home):
+    result = campaigns(fugou_home, people=contacts(opted_out_sms=["c4"], opted_out_phone=["c3"]))
+    assert result.passed and not result.failed_checks()
+    assert check(result, "campaigns.sends.no_opted_out_contact").element_count == 3
+    assert [c.check for c in result.skipped] == ["campaigns.ledger.*"]
+
+
+@pytest.mark.parametrize(
+    ("people", "expectation", "example"),
+    [
+        (contacts(opted_out_sms=["c1"]), "campaigns.sends.no_opted_out_contact", "c1"),
+        (contacts(opted_out_email=["c3"]), "campaigns.sends.no_opted_out_contact", "c3"),
+        (contacts(sms_opt_in=["c1"]), "campaigns.sends.consented_for_channel", "c1"),
+        (contacts(has_email=["c3"]), "campaigns.sends.consented_for_channel", "c3"),
+        (contacts().query("customer_id != 'c3'"), "campaigns.sends.consented_for_channel", "c3"),
+    ],
+)
+def test_send_to_opted_out_or_non_consented_contact_fails(fugou_home, people, expectation, example):
+    result = campaigns(fugou_home, people=people)
+    assert result.failed_checks() == [expectation]
+    failed = check(result, expectation)
+    assert failed.blocking and failed.unexpected_count == (2 if example == "c1" else 1)
+    assert failed.examples[0]["customer_id"] == example
+
+
+def test_opt_out_of_all_channels_counts_on_every_channel(fugou_home):
+    result = campaigns(fugou_home, people=contacts(opted_out_sms=["c3"], opted_out_email=["c3"]))
+    assert result.failed_checks() == ["campaigns.sends.no_opted_out_contact"]
+    assert check(result, "campaigns.sends.no_opted_out_contact").examples == [
+        {"opted_out": True, "customer_id": "c3", "campaign_code": "member_special", "channel": "email"}
+    ]
+
+
+def test_two_marketing_sends_to_one_customer_fail(fugou_home):
+    rows = [*CLEAN, ("c1", "member_special", "email", "send", None)]
+    result = campaigns(fugou_home, rows)
+    assert result.failed_checks() == ["campaigns.sends.one_marketing_send_per_customer"]
+    assert check(result, "campaigns.sends.one_marketing_send_per_customer").unexpected_count == 2
+
+
+def test_without_catalog_the_one_a_day_check_and_control_share_are_skipped(fugou_home):
+    result = campaigns(fugou_home, catalog=None)
+    assert result.passed
+    assert {c.check for c in result.skipped} == {
+        "campaigns.sends.one_marketing_send_per_customer", "campaigns.control_share.*", "campaigns.ledger.*",
+    }
+
+
+@pytest.mark.parametrize(
+    ("row", "expectation"),
+    [
+        (("c5", "member_special", "sms", "suppressed", None), "campaigns.decisions.suppressed_has_reason"),
+        (("c5", "member_special", "sms", "control", "fatigue_cap"), "campaigns.decisions.reason_only_when_suppressed"),
+        (("c5", "member_special", "sms", "maybe", None), "campaigns.decisions.outcome_known"),
+        (("c3", "member_special", "email", "control", None), "campaigns.decisions.one_decision_per_candidate"),
+    ],
+)
+def test_bad_decision_rows_fail_the_named_expectation(fugou_home, row, expectation):
+    result = campaigns(fugou_home, [*CLEAN, row])
+    assert expectation in result.failed_checks()
+
+
+def share_rows(candidates: int, controls: int, code: str = "full_month_gift") -> list[tuple]:
+    return [
+        (f"x{i}", code, "sms", "control" if i < controls else "send", None) for i in range(candidates)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("candidates", "controls", "passes"),
+    [
+        (1000, 100, True),
+        (1000, 137, True),  # 0.037 off, allowed max(0.03, 4 x sqrt(0.1 x 0.9 / 1000)) = 0.0379
+        (1000, 139, False),  # 0.039 off
+        (1000, 0, False),
+        (1000, 500, False),
+        (99, 0, True),  # fewer than control_share_min_candidates (100): not judged
+    ],
+)
+def test_control_share_near_setting(fugou_home, candidates, controls, passes):
+    frame = S.campaigns.control_share_frame(decisions(share_rows(candidates, controls)), {"full_month_gift": 0.1},
+                                            quality.quality_config(fugou_home)["campaigns"])
+    assert frame.loc[0, "allowed_deviation"] == pytest.approx(max(0.03, 4 * (0.1 * 0.9 / candidates) ** 0.5))
+    assert frame.loc[0, "control_share"] == pytest.approx(controls / candidates)
+    people = pd.DataFrame({"customer_id": [f"x{i}" for i in range(candidates)]}).assign(
+        **{c: not c.startswith("opted_out") for c in S.campaigns.CONTACT_COLUMNS[1:]}
+    )
+    result = campaigns(fugou_home, share_rows(candidates, controls), people=people)
+    share = check(result, "campaigns.control_share.control_share_near_setting")
+    assert share.status == ("passed" if passes else "failed")
+    assert share.severity == "warning" and result.passed  # warning-level by default: never blocks
+    if not passes:
+        assert share.examples[0]["campaign_code"] == "full_month_gift"
+
+
+def test_control_share_can_be_made_blocking(fugou_home):
+    (fugou_home.home / "fugou.toml").write_text("[quality]\ndata_docs = false\nwarning = []\n")
+    people = pd.DataFrame({"customer_id": [f"x{i}" for i in range(200)]}).assign(
+        **{c: not c.startswith("opted_out") for c in S.campaigns.CONTACT_COLUMNS[1:]}
+    )
+    result = campaigns(fugou_home, share_rows(200, 0), people=people)
+    assert [c.check for c in result.blocking_failures] == ["campaigns.control_share.control_share_near_setting"]
+
+
+def test_ledger_checks_only_sends_of_the_day(fugou_home):
+    ledger = pd.DataFrame(
+        [("c1", "full_month_gift", "sms", "send"), ("c1", "member_special", "email", "send"),
+         ("c2", "full_month_gift", "sms", "control"), ("c2", "member_special", "sms", "control")],
+        columns=["customer_id", "campaign_code", "channel", "outcome"],
+    )
+    result = campaigns(fugou_home, ledger=ledger, people=contacts(opted_out_sms=["c2"]))
+    assert result.failed_checks() == ["campaigns.ledger.one_marketing_send_per_customer"]
+    assert check(result, "campaigns.ledger.no_opted_out_contact").element_count == 2
+
+
+# ----------------------------------------------------------------------------------------- evaluation
+
+
+def evaluation() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "send_date": pd.to_datetime(["2024-02-01", "2024-02-01"]),
+            "campaign_code": ["full_month_gift", "member_special"],
+            "channel": ["sms", "sms"],
+            "window_days": [10, 30],
+            "status": ["final", "provisional"],
+            "contacted_customers": [90, 10],
+            "control_customers": [10, 0],
+            "contacted_responders": [9, 10],
+            "control_responders": [1, 0],
+            "coupon_redeemers": [5, 0],
+            "response_rate": [0.1, 1.0],
+            "natural_repurchase_rate": [0.1, None],  # empty control group: no rate, no error
+            "coupon_redemption_rate": [5 / 90, 0.0],
+        }
+    )
+
+
+def evaluate(p: Paths, frame) -> quality.GateResult:
+    cfg = quality.quality_config(p)
+    return run(p, S.evaluation.batches(DAY, frame, {}, cfg["warning"]))
+
+
+def test_clean_evaluation_passes(fugou_home):
+    result = evaluate(fugou_home, evaluation())
+    assert result.passed and not result.failed_checks() and not result.skipped
+    assert check(result, "evaluation.campaigns.response_rate_in_0_1").element_count == 2
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expectation"),
+    [
+        ("response_rate", 1.01, "evaluation.campaigns.response_rate_in_0_1"),
+        ("natural_repurchase_rate", -0.1, "evaluation.campaigns.natural_repurchase_rate_in_0_1"),
+        ("contacted_responders", 91, "evaluation.campaigns.contacted_responders_within_group"),
+        ("control_responders", 11, "evaluation.campaigns.control_responders_within_group"),
+        ("coupon_redeemers", 91, "evaluation.campaigns.coupon_redeemers_within_group"),
+        ("status", "open", "evaluation.campaigns.status_known"),
+    ],
+)
+def test_bad_evaluation_fails_the_named_expectation(fugou_home, column, value, expectation):
+    frame = evaluation()
+    frame[column] = frame[column].astype(object)
+    frame.loc[0, column] = value
+    result = evaluate(fugou_home, frame)
+    assert expectation in result.failed_checks()
+    assert check(result, expectation).examples[0]["campaign_code"] == "full_month_gift"
+
+
+def test_missing_evaluation_is_skipped(fugou_home):
+    assert [c.details for c in evaluate(fugou_home, None).skipped] == [
+        "table marts.fct_campaign_evaluation does not exist yet"
+    ]
+
+
+# ------------------------------------------------------------------- the marts gate on a warehouse
+
+
+def build_marts(con) -> None:
+    """Hand-made marts for DAY: 2 customers, their paid orders, one decision each."""
+    con.execute("create schema if not exists intermediate; create schema if not exists marts; "
+                "create schema if not exists seeds")
+    con.execute(f"""
+        create table intermediate.int_orders_paid as
+        select * from (values
+            ('o1', 'c1', date '2024-03-01', 100.00, 0.00, null::date, false),
+            ('o2', 'c1', date '{DAY}', 50.00, 20.00, date '{DAY}', false),       -- partial refund by D
+            ('o3', 'c2', date '2024-03-05', 30.00, 30.00, date '2024-03-12', true),  -- refunded after D
+            ('o4', 'c3', date '2024-03-02', 80.00, 80.00, date '2024-03-03', true),  -- fully refunded by D
+            ('o5', 'c4', date '2024-03-11', 10.00, 0.00, null, false)             -- after D
+        ) as t(order_id, customer_id, paid_date, amount, refund_amount, refund_date, is_full_refund)
+    """)
+    con.execute(f"""
+        create table marts.fct_customer_snapshot as
+        select * from (values
+            ('c1', date '{DAY}', 0, 2, 130.00, 5, 5, 5, 'important_value', 'regular', 'repeat', 'active'),
+            ('c2', date '{DAY}', 5, 1, 30.00, 3, 1, 1, 'general_develop', 'regular', 'new', 'active'),
+            ('c1', date '2024-03-09', 8, 1, 100.00, 5, 5, 5, 'important_value', 'regular', 'new', 'active')
+        ) as t(customer_id, snapshot_date, recency_days, frequency, monetary, r_score, f_score, m_score,
+               rfm_segment, member_tier, customer_type, lifecycle_stage)
+    """)
+    con.execute(f"""
+        create table marts.fct_campaign_decisions as
+        select * from (values
+            ('c1', date '{DAY}', 'full_month_gift', 'sms', 'send', null),
+            ('c2', date '{DAY}', 'member_special', 'email', 'send', null)
+        ) as t(customer_id, decision_date, campaign_code, channel, outcome, suppression_reason)
+    """)
+    con.execute("create table seeds.campaign_catalog as select * from (values ('full_month_gift', 0.1, false), "
+                "('member_special', 0.1, false)) as t(campaign_code, control_share, is_service)")
+    for line, (cid, phone, email) in enumerate([("c1", "138", None), ("c2", None, "c2@x")], start=2):
+        con.execute(
+            "insert into raw.customers (customer_id, phone, email, sms_opt_in, email_opt_in, _partition_date, "
+            "_source_file, _source_line, _loaded_at) values (?, ?, ?, true, true, '2024-03-01', 'f', ?, now())",
+            [cid, phone, email, line],
+        )
+
+
+def opt_out(con, customer: str, channel: str, day: str) -> None:
+    con.execute(
+        "insert into raw.opt_outs (customer_id, channel, opted_out_at, _partition_date, _source_file, "
+        "_source_line, _loaded_at) values (?, ?, ?, ?, 'f', 2, now())",
+        [customer, channel, f"{day} 12:00:00", day],
+    )
+
+
+def test_marts_gate_on_the_warehouse_reconciles_and_checks_contacts(fugou_home, warehouse):
+    build_marts(warehouse)
+    opt_out(warehouse, "c1", "email", DAY)  # another channel: no matter
+    opt_out(warehouse, "c2", "ALL ", "2024-03-11")  # after D: no matter yet
+    warehouse.close()
+    result = quality.run_gate("marts", DAY, fugou_home)
+    assert result.passed and not result.failed_checks()
+    # reconciliation from the paid orders as of D: c1 (2 orders, 100 + 30), c2 (1 order, 30: refund later)
+    assert json_of(check(result, "customer_facts.snapshot.monetary_matches_revenue").observed_value) == 160.0
+    assert check(result, "customer_facts.snapshot.customers_match_orders").status == "passed"
+    assert {c.check for c in result.skipped} == {"campaigns.ledger.*", "evaluation.campaigns.*"}
+
+
+def test_marts_gate_fails_on_an_opted_out_contact_and_stores_it(fugou_home, warehouse):
+    build_marts(warehouse)
+    opt_out(warehouse, "c2", "all", DAY)
+    warehouse.close()
+    with pytest.raises(quality.QualityGateError, match="campaigns.sends.no_opted_out_contact") as err:
+        quality.run_gate("marts", DAY, fugou_home)
+    assert err.value.result.failed_checks() == ["campaigns.sends.no_opted_out_contact"]
+    assert "customer_id=c2" in str(err.value)
+    from fugou.warehouse import connect
+
+    con = connect(fugou_home.warehouse)
+    rows = con.execute(
+        "select expectation, status, unexpected_count, examples from ops.quality_results "
+        "where layer = 'marts' and status = 'failed'"
+    ).fetchall()
+    con.close()
+    assert rows == [("campaigns.sends.no_opted_out_contact", "failed", 1,
+                     '[{"opted_out": true, "customer_id": "c2", "campaign_code": "member_special", '
+                     '"channel": "email"}]')]
+
+
+def json_of(text: str):
+    import json
+
+    return json.loads(text)
