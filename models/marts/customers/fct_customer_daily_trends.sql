@@ -66,9 +66,9 @@ final as (
         grid.snapshot_date,
         grid.stage_code as lifecycle_stage,
         grid.type_code as customer_type,
-        coalesce(aggregated.customers, 0) as customers,
-        coalesce(aggregated.new_customers, 0) as new_customers,
-        coalesce(aggregated.orders, 0) as orders,
+        cast(coalesce(aggregated.customers, 0) as {{ dbt.type_bigint() }}) as customers,
+        cast(coalesce(aggregated.new_customers, 0) as {{ dbt.type_bigint() }}) as new_customers,
+        cast(coalesce(aggregated.orders, 0) as {{ dbt.type_bigint() }}) as orders,
         cast(coalesce(aggregated.revenue, 0) as decimal(18, 2)) as revenue,
         cast(coalesce(aggregated.cumulative_monetary, 0) as decimal(18, 2)) as cumulative_monetary
     from grid
