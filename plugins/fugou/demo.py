@@ -4,7 +4,9 @@
 header row; Parquet on request) into a folder and returns a summary. Same (seed, sizes, end_date) →
 byte-identical files. Everything is computed set-based in one in-memory DuckDB: every random number is
 ``hash(hash(seed, key, sub-key, stream))`` mapped to [0, 1) (macro ``rnd``), so results depend neither on
-threads nor on row order, and ten million orders take well under a minute.
+threads nor on row order (checked: 1, 2 and 4 threads give the same bytes, CSV and Parquet). One million
+orders take about 7 s (≈10 CPU-seconds) on this 2-core machine; time grows linearly with size. The
+hashes are DuckDB's: the same files need the same DuckDB version (pinned).
 
 The model (what later marts and tests can rely on)
 ===================================================
@@ -28,7 +30,8 @@ in any file is later than ``end_date`` 23:59:59; every order is paid inside the 
      clamped 12-400).
    - ``fan`` 5%: 5 + Exp(mean 5) orders (≤ 40), rhythm lognormal median 30 days (σ 0.45, 7-120).
    Orders after ``end_date`` are cut off (censoring), so customers acquired late show fewer orders:
-   at the defaults about 70% of customers have exactly one order and ~3% have 5+.
+   at the defaults (20k customers, 730 days) 68% of customers have exactly one order, 18% two, 7%
+   three, 4% four and 3.5% five or more.
 3. **Order events** (step ``_create_order_events``, one row per order: ``customer_key``, ``seq``,
    ``order_day``, ``origin``, ``coupon_code``, ``coupon_value``): order 0 is on the first-order day;
    order ``n`` ≥ 1 is due ``n × rhythm ± 45% × rhythm`` days later, so consecutive gaps range over
