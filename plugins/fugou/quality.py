@@ -147,6 +147,9 @@ class GateResult:
             lines.append(f"  Data Docs: {self.data_docs}")
         return "\n".join(lines)
 
+    def __str__(self) -> str:
+        return self.summary()
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (e.g. an Airflow XCom): counts, failed and skipped checks."""
         return {
