@@ -213,6 +213,9 @@ def generate(
             _size_by_orders(con, orders, end)
         for augment in augmenters:
             augment(ctx)
+        # the demo shop responds to campaigns: planted effects of config demo.campaign_effects
+        from fugou.demo_effects import plant_campaign_effects
+        plant_campaign_effects(ctx)
         _create_order_lines(con)
         _create_orders(con, end)
         _create_customer_file(con, end)
