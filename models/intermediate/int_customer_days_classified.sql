@@ -56,7 +56,7 @@ state_on_day as (
     from days
     inner join states
         on states.event_date <= days.date_day
-        and (states.next_event_date is null or states.next_event_date > days.date_day)
+        and coalesce(states.next_event_date, {{ fugou_date_literal('9999-12-31') }}) > days.date_day
     where states.frequency > 0
 
 ),
@@ -73,7 +73,7 @@ with_attributes as (
     left join customer_versions
         on customer_versions.customer_id = state_on_day.customer_id
         and customer_versions.valid_from <= state_on_day.snapshot_date
-        and (customer_versions.valid_to is null or customer_versions.valid_to > state_on_day.snapshot_date)
+        and coalesce(customer_versions.valid_to, {{ fugou_date_literal('9999-12-31') }}) > state_on_day.snapshot_date
 
 ),
 
@@ -116,43 +116,59 @@ current_days as (
 -- mean, compared exactly (value × n against the sum) so a customer exactly at the mean is "low".
 day_windows as (
 
+    -- narrow rows: the window sorts carry only the measures
     select
-        *,
+        snapshot_date,
+        customer_id,
         count(*) over (partition by snapshot_date) as customers_on_day,
         rank() over (partition by snapshot_date order by recency_days desc) - 1 as worse_recency,
         rank() over (partition by snapshot_date order by frequency) - 1 as worse_frequency,
         rank() over (partition by snapshot_date order by monetary) - 1 as worse_monetary,
-        sum(recency_days) over (partition by snapshot_date) as sum_recency,
-        sum(frequency) over (partition by snapshot_date) as sum_frequency,
-        sum(monetary) over (partition by snapshot_date) as sum_monetary
+        recency_days * count(*) over (partition by snapshot_date)
+            < sum(recency_days) over (partition by snapshot_date) as r_high,
+        frequency * count(*) over (partition by snapshot_date)
+            > sum(frequency) over (partition by snapshot_date) as f_high,
+        monetary * count(*) over (partition by snapshot_date)
+            > sum(monetary) over (partition by snapshot_date) as m_high
     from current_days
 
 ),
 
-scored as (
+scores as (
 
     select
-        day_windows.*,
-        cast(floor(5.0 * worse_recency / customers_on_day) as integer) + 1 as r_score,
-        cast(floor(5.0 * worse_frequency / customers_on_day) as integer) + 1 as f_score,
-        cast(floor(5.0 * worse_monetary / customers_on_day) as integer) + 1 as m_score,
-        recency_days * customers_on_day < sum_recency as r_high,
-        frequency * customers_on_day > sum_frequency as f_high,
-        monetary * customers_on_day > sum_monetary as m_high
+        day_windows.snapshot_date,
+        day_windows.customer_id,
+        cast(floor(5.0 * day_windows.worse_recency / day_windows.customers_on_day) as integer) + 1 as r_score,
+        cast(floor(5.0 * day_windows.worse_frequency / day_windows.customers_on_day) as integer) + 1 as f_score,
+        cast(floor(5.0 * day_windows.worse_monetary / day_windows.customers_on_day) as integer) + 1 as m_score,
+        day_windows.r_high,
+        day_windows.f_high,
+        day_windows.m_high,
+        segments.segment_code as rfm_segment
     from day_windows
+    inner join segments
+        on segments.r_high = day_windows.r_high
+        and segments.f_high = day_windows.f_high
+        and segments.m_high = day_windows.m_high
 
 ),
 
 segmented as (
 
     select
-        scored.*,
-        segments.segment_code as rfm_segment
-    from scored
-    inner join segments
-        on segments.r_high = scored.r_high
-        and segments.f_high = scored.f_high
-        and segments.m_high = scored.m_high
+        current_days.*,
+        scores.r_score,
+        scores.f_score,
+        scores.m_score,
+        scores.r_high,
+        scores.f_high,
+        scores.m_high,
+        scores.rfm_segment
+    from current_days
+    inner join scores
+        on scores.customer_id = current_days.customer_id
+        and scores.snapshot_date = current_days.snapshot_date
 
 ),
 
