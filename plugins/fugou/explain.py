@@ -1,0 +1,119 @@
+"""``fugou explain --customer ID --date D``: why did this customer get (or not get) a campaign?
+
+Reads the published analytics copy (or, when there is none yet, the warehouse read-only): the
+customer's snapshot row of day D with Chinese labels, every campaign decision of D for the customer
+with its outcome and suppression reason, and for each enabled campaign of the catalog that did not
+consider the customer that day, which of its eligibility conditions the customer did not meet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from fugou.settings import Paths, paths
+
+REASONS = {
+    "opted_out": "the customer opted out (退订)",
+    "no_consent": "no marketing consent on this channel",
+    "no_contact_for_channel": "no phone / e-mail for this channel",
+    "fatigue_cap": "a promotional SMS was already sent within the fatigue window",
+    "cool_down": "this campaign was sent within its cool-down",
+    "once_only": "a once-only gift already sent before",
+    "lower_priority": "a higher-priority campaign won the day (one marketing message a day)",
+    "excluded_stage": "marketing is stopped for this stage / type",
+}
+
+
+def _open(p: Paths) -> duckdb.DuckDBPyConnection:
+    for target in (p.analytics, p.warehouse):
+        if target.exists():
+            try:
+                return duckdb.connect(str(target), read_only=True)
+            except duckdb.IOException:
+                continue
+    raise FileNotFoundError(f"no readable database under {p.home}: run the pipeline first")
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _label(con: duckdb.DuckDBPyConnection, table: str, code_col: str, zh_col: str, code: Any) -> str:
+    if code is None:
+        return "-"
+    try:
+        row = con.execute(f"select {zh_col} from seeds.{table} where {code_col} = ?", [code]).fetchone()
+    except duckdb.Error:
+        row = None
+    return f"{code} ({row[0]})" if row else str(code)
+
+
+def _unmet(campaign: dict[str, Any], facts: dict[str, Any]) -> str:
+    """The first eligibility condition of ``campaign`` that the customer's facts do not meet."""
+    types = [t for t in str(campaign.get("customer_types") or "").split("|") if t]
+    stages = [s for s in str(campaign.get("lifecycle_stages") or "").split("|") if s]
+    if types and facts.get("customer_type") not in types:
+        return f"for customer types {'/'.join(types)}; the customer is {facts.get('customer_type')}"
+    if stages and facts.get("lifecycle_stage") not in stages:
+        return f"for stages {'/'.join(stages)}; the customer is {facts.get('lifecycle_stage')}"
+    trigger, days = campaign.get("trigger"), campaign.get("trigger_days")
+    if trigger == "days_after_first_order":
+        at = facts.get("days_since_first_order")
+        return f"exactly {days} days after the first order; the customer is at day {at}"
+    if trigger == "stage_entry":
+        return (f"on the day a customer enters the stage; the customer was {facts.get('previous_lifecycle_stage')} "
+                f"the day before and is {facts.get('lifecycle_stage')} now")
+    return f"its trigger ({trigger}) did not fire for this customer on this day"
+
+
+def explain(customer_id: str, day: str, p: Paths | None = None) -> str:
+    """A readable account of the customer's facts and campaign decisions on ``day``."""
+    p = p or paths()
+    con = _open(p)
+    try:
+        facts_rows = _dicts(con, "select * from marts.fct_customer_snapshot where customer_id = ? "
+                                 "and snapshot_date = ?", [customer_id, day])
+        lines = [f"customer {customer_id} on {day}"]
+        if not facts_rows:
+            lines.append("  no snapshot row: the customer had no paid order by this day, or the day is not built "
+                         "(or is older than the snapshot retention window)")
+            return "\n".join(lines)
+        f = facts_rows[0]
+        lines += [
+            f"  first order {f['first_order_date']}, last order {f['last_order_date']} "
+            f"({f['recency_days']} days ago), {f['frequency']} paid order(s), {f['monetary']} yuan net",
+            f"  RFM scores R{f['r_score']} F{f['f_score']} M{f['m_score']}, segment "
+            + _label(con, "rfm_segments", "segment_code", "segment_name_zh", f["rfm_segment"]),
+            "  type " + _label(con, "customer_types", "type_code", "type_name_zh", f["customer_type"])
+            + ", stage " + _label(con, "lifecycle_stages", "stage_code", "stage_name_zh", f["lifecycle_stage"])
+            + f" (was {f.get('previous_lifecycle_stage') or '-'})"
+            + ", tier " + _label(con, "member_tiers", "tier_code", "tier_name_zh", f["member_tier"])
+            + f", day {f['days_since_first_order']} since the first order",
+        ]
+        decisions = _dicts(con, "select * from marts.fct_campaign_decisions where customer_id = ? "
+                                "and decision_date = ? order by priority desc, campaign_code", [customer_id, day])
+        lines.append("  campaign decisions:" if decisions else "  campaign decisions: none (no campaign matched)")
+        for d in decisions:
+            outcome = d["outcome"]
+            if outcome == "suppressed":
+                reason = d.get("suppression_reason")
+                outcome = f"suppressed: {reason} — {REASONS.get(reason, reason)}"
+            elif outcome == "control":
+                outcome = "control group (eligible, deliberately not contacted, to measure the natural rate)"
+            coupon = f", coupon {d['coupon_code']} {d['coupon_amount']}" if d.get("coupon_code") else ""
+            lines.append(f"    {d['campaign_name_zh']} {d['campaign_code']} via {d['channel']}: {outcome}{coupon}")
+        considered = {d["campaign_code"] for d in decisions}
+        catalog = _dicts(con, "select * from seeds.campaign_catalog order by priority desc", [])
+        missing = [c for c in catalog if c["campaign_code"] not in considered]
+        if missing:
+            lines.append("  not a candidate that day:")
+        for c in missing:
+            why = "disabled in the catalog" if not c.get("enabled") else _unmet(c, f)
+            lines.append(f"    {c['campaign_name_zh']} {c['campaign_code']}: {why}")
+        return "\n".join(lines)
+    finally:
+        con.close()
