@@ -1,0 +1,338 @@
+{#-
+  The shop's retention KPIs (PLAYBOOK.md section 5) per calendar week (Monday-Sunday) and month:
+  复购率 repurchase rate, purchase frequency, spend per customer, 唤醒率 wake-up rate of silent and
+  sleeping customers, 退订率 unsubscribe rate. Definitions in _evaluation__models.yml.
+
+  Every period is measured as of min(period end, snapshot_date): orders paid in the period count
+  unless fully refunded by then, revenue is net of the refunds effective by then, and the state "at
+  period start" is the customer's state at the end of the day before the period (refunds effective
+  by that day, as fct_customer_snapshot saw it). So a complete period's row never changes and a full
+  rebuild gives the same answers as the daily runs did. Rebuilt in full each run for the periods
+  overlapping the var kpi_history_days days up to snapshot_date.
+-#}
+
+{%- set end_day = fugou_snapshot_day() -%}
+{%- set start_day = fugou_shift_day(end_day, -1 * var('kpi_history_days')) -%}
+{%- set snapshot_date = fugou_snapshot_date() -%}
+
+with
+
+paid_orders as (
+
+    select * from {{ ref('int_orders_paid') }}
+    where paid_date <= {{ snapshot_date }}
+
+),
+
+states as (
+
+    select * from {{ ref('int_customer_states_accumulated') }}
+
+),
+
+customer_versions as (
+
+    select * from {{ ref('stg_shop__customer_versions') }}
+
+),
+
+opt_outs as (
+
+    select * from {{ ref('stg_shop__opt_outs') }}
+    where opted_out_date <= {{ snapshot_date }}
+
+),
+
+days as (
+
+    {{ fugou_day_spine(start_day, end_day) }}
+
+),
+
+period_starts as (
+
+    select distinct 'week' as period_grain, cast({{ dbt.date_trunc('week', 'date_day') }} as date) as period_start
+    from days
+    union all
+    select distinct 'month' as period_grain, cast({{ dbt.date_trunc('month', 'date_day') }} as date) as period_start
+    from days
+
+),
+
+periods as (
+
+    select
+        period_grain,
+        period_start,
+        period_end,
+        cast({{ dbt.dateadd('day', -1, 'period_start') }} as date) as day_before_start,
+        case when period_end <= {{ snapshot_date }} then period_end else {{ snapshot_date }} end as measured_through_date,
+        period_end <= {{ snapshot_date }} as is_complete
+    from (
+        select
+            period_grain,
+            period_start,
+            case period_grain
+                when 'week' then cast({{ dbt.dateadd('day', 6, 'period_start') }} as date)
+                else cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'period_start')) }} as date)
+            end as period_end
+        from period_starts
+    ) as bounded
+    where period_end >= (select min(paid_date) from paid_orders)
+
+),
+
+-- orders of each period that still count at its measure day, with their value then
+period_orders as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        paid_orders.customer_id,
+        paid_orders.order_id,
+        paid_orders.amount
+            - case when paid_orders.refund_date <= periods.measured_through_date then paid_orders.refund_amount else 0 end
+            as net_amount
+    from periods
+    inner join paid_orders
+        on paid_orders.paid_date >= periods.period_start
+        and paid_orders.paid_date <= periods.measured_through_date
+    where not (paid_orders.is_full_refund and paid_orders.refund_date <= periods.measured_through_date)
+
+),
+
+period_buyers as (
+
+    select
+        period_grain,
+        period_start,
+        customer_id,
+        count(*) as orders,
+        sum(net_amount) as revenue
+    from period_orders
+    group by period_grain, period_start, customer_id
+
+),
+
+-- each customer's state at the end of the day before the period: a customer (>= 1 paid order) then,
+-- and the lifecycle stage it was in (var stage_*_max_days, as in int_customer_days_classified)
+start_states as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        states.customer_id,
+        case
+            when {{ dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day') }}
+                <= {{ var('stage_active_max_days') }} then 'active'
+            when {{ dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day') }}
+                <= {{ var('stage_silent_max_days') }} then 'silent'
+            when {{ dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day') }}
+                <= {{ var('stage_sleeping_max_days') }} then 'sleeping'
+            else 'churned'
+        end as lifecycle_stage_at_start
+    from periods
+    inner join states
+        on states.event_date <= periods.day_before_start
+        and (states.next_event_date is null or states.next_event_date > periods.day_before_start)
+    where states.frequency > 0
+
+),
+
+opt_outs_before as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        opt_outs.customer_id,
+        max(case when opt_outs.channel in ('sms', 'all') then 1 else 0 end) = 1 as opted_out_sms,
+        max(case when opt_outs.channel in ('email', 'all') then 1 else 0 end) = 1 as opted_out_email
+    from periods
+    inner join opt_outs
+        on opt_outs.opted_out_date < periods.period_start
+    group by periods.period_grain, periods.period_start, opt_outs.customer_id
+
+),
+
+opt_outs_during as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        opt_outs.customer_id,
+        count(*) as opt_outs
+    from periods
+    inner join opt_outs
+        on opt_outs.opted_out_date >= periods.period_start
+        and opt_outs.opted_out_date <= periods.measured_through_date
+    group by periods.period_grain, periods.period_start, opt_outs.customer_id
+
+),
+
+-- reachable at period start: a customer then, with a consented contact (phone + SMS consent, or
+-- e-mail + e-mail consent, as on file at the end of the day before) not opted out of that channel
+reachable as (
+
+    select
+        start_states.period_grain,
+        start_states.period_start,
+        start_states.customer_id
+    from start_states
+    inner join periods
+        on periods.period_grain = start_states.period_grain
+        and periods.period_start = start_states.period_start
+    inner join customer_versions
+        on customer_versions.customer_id = start_states.customer_id
+        and customer_versions.valid_from <= periods.day_before_start
+        and (customer_versions.valid_to is null or customer_versions.valid_to > periods.day_before_start)
+    left join opt_outs_before
+        on opt_outs_before.period_grain = start_states.period_grain
+        and opt_outs_before.period_start = start_states.period_start
+        and opt_outs_before.customer_id = start_states.customer_id
+    where (customer_versions.has_phone and customer_versions.sms_opt_in
+            and not coalesce(opt_outs_before.opted_out_sms, false))
+        or (customer_versions.has_email and customer_versions.email_opt_in
+            and not coalesce(opt_outs_before.opted_out_email, false))
+
+),
+
+buyer_counts as (
+
+    select
+        period_buyers.period_grain,
+        period_buyers.period_start,
+        count(*) as buyers,
+        sum(period_buyers.orders) as orders,
+        sum(period_buyers.revenue) as revenue,
+        sum(case when start_states.customer_id is null then 1 else 0 end) as new_buyers
+    from period_buyers
+    left join start_states
+        on start_states.period_grain = period_buyers.period_grain
+        and start_states.period_start = period_buyers.period_start
+        and start_states.customer_id = period_buyers.customer_id
+    group by period_buyers.period_grain, period_buyers.period_start
+
+),
+
+start_counts as (
+
+    select
+        start_states.period_grain,
+        start_states.period_start,
+        count(*) as existing_customers,
+        sum(case when period_buyers.customer_id is not null then 1 else 0 end) as repurchasing_customers,
+        sum(case when start_states.lifecycle_stage_at_start = 'silent' then 1 else 0 end) as silent_customers_at_start,
+        sum(case when start_states.lifecycle_stage_at_start = 'silent' and period_buyers.customer_id is not null
+            then 1 else 0 end) as woken_silent_customers,
+        sum(case when start_states.lifecycle_stage_at_start = 'sleeping' then 1 else 0 end)
+            as sleeping_customers_at_start,
+        sum(case when start_states.lifecycle_stage_at_start = 'sleeping' and period_buyers.customer_id is not null
+            then 1 else 0 end) as woken_sleeping_customers
+    from start_states
+    left join period_buyers
+        on period_buyers.period_grain = start_states.period_grain
+        and period_buyers.period_start = start_states.period_start
+        and period_buyers.customer_id = start_states.customer_id
+    group by start_states.period_grain, start_states.period_start
+
+),
+
+unsubscribe_counts as (
+
+    select
+        reachable.period_grain,
+        reachable.period_start,
+        count(*) as reachable_customers_at_start,
+        sum(case when opt_outs_during.customer_id is not null then 1 else 0 end) as unsubscribed_customers
+    from reachable
+    left join opt_outs_during
+        on opt_outs_during.period_grain = reachable.period_grain
+        and opt_outs_during.period_start = reachable.period_start
+        and opt_outs_during.customer_id = reachable.customer_id
+    group by reachable.period_grain, reachable.period_start
+
+),
+
+opt_out_counts as (
+
+    select period_grain, period_start, sum(opt_outs) as opt_outs
+    from opt_outs_during
+    group by period_grain, period_start
+
+),
+
+counted as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete,
+        periods.measured_through_date,
+        coalesce(buyer_counts.buyers, 0) as buyers,
+        coalesce(buyer_counts.new_buyers, 0) as new_buyers,
+        coalesce(buyer_counts.orders, 0) as orders,
+        cast(coalesce(buyer_counts.revenue, 0) as decimal(18, 2)) as revenue,
+        coalesce(start_counts.existing_customers, 0) as existing_customers,
+        coalesce(start_counts.repurchasing_customers, 0) as repurchasing_customers,
+        coalesce(start_counts.silent_customers_at_start, 0) as silent_customers_at_start,
+        coalesce(start_counts.sleeping_customers_at_start, 0) as sleeping_customers_at_start,
+        coalesce(start_counts.woken_silent_customers, 0) as woken_silent_customers,
+        coalesce(start_counts.woken_sleeping_customers, 0) as woken_sleeping_customers,
+        coalesce(unsubscribe_counts.reachable_customers_at_start, 0) as reachable_customers_at_start,
+        coalesce(unsubscribe_counts.unsubscribed_customers, 0) as unsubscribed_customers,
+        coalesce(opt_out_counts.opt_outs, 0) as opt_outs
+    from periods
+    left join buyer_counts
+        on buyer_counts.period_grain = periods.period_grain and buyer_counts.period_start = periods.period_start
+    left join start_counts
+        on start_counts.period_grain = periods.period_grain and start_counts.period_start = periods.period_start
+    left join unsubscribe_counts
+        on unsubscribe_counts.period_grain = periods.period_grain
+        and unsubscribe_counts.period_start = periods.period_start
+    left join opt_out_counts
+        on opt_out_counts.period_grain = periods.period_grain and opt_out_counts.period_start = periods.period_start
+
+),
+
+final as (
+
+    select
+        period_grain,
+        period_start,
+        period_end,
+        is_complete,
+        measured_through_date,
+        {{ snapshot_date }} as snapshot_date,
+        buyers,
+        new_buyers,
+        orders,
+        revenue,
+        existing_customers,
+        repurchasing_customers,
+        case when existing_customers > 0
+            then cast(repurchasing_customers as double) / existing_customers end as repurchase_rate,
+        case when buyers > 0 then cast(orders as double) / buyers end as purchase_frequency,
+        case when buyers > 0 then cast(revenue as double) / buyers end as spend_per_customer,
+        silent_customers_at_start,
+        sleeping_customers_at_start,
+        woken_silent_customers,
+        woken_sleeping_customers,
+        case when silent_customers_at_start + sleeping_customers_at_start > 0
+            then cast(woken_silent_customers + woken_sleeping_customers as double)
+                / (silent_customers_at_start + sleeping_customers_at_start) end as wake_up_rate,
+        reachable_customers_at_start,
+        unsubscribed_customers,
+        opt_outs,
+        case when reachable_customers_at_start > 0
+            then cast(unsubscribed_customers as double) / reachable_customers_at_start end as unsubscribe_rate,
+        coalesce(
+            reachable_customers_at_start > 0
+            and cast(unsubscribed_customers as double) / reachable_customers_at_start > {{ var('kpi_unsubscribe_rate_max') }},
+            false
+        ) as is_unsubscribe_rate_above_max
+    from counted
+
+)
+
+select * from final
