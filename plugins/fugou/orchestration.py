@@ -90,3 +90,21 @@ def run_dag(day: str, p: Paths | None = None) -> Path:
     log = p.airflow_home / "runs" / f"{day}.log"
     airflow(["dags", "test", DAG_ID, f"{day}T00:00:00+08:00"], p, log=log)
     return log
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m fugou.orchestration --print-env``: shell exports for running Airflow by hand."""
+    import shlex
+
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["--print-env"]:
+        print("usage: python -m fugou.orchestration --print-env", file=sys.stderr)
+        return 2
+    for key, value in airflow_env().items():
+        if key.startswith(("AIRFLOW", "FUGOU_")) or key in {"GX_ANALYTICS_ENABLED", "SCARF_ANALYTICS", "DO_NOT_TRACK"}:
+            print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
