@@ -12,6 +12,11 @@
 {%- set start_day = fugou_snapshot_start_day() -%}
 {%- set prev_day = fugou_shift_day(start_day, -1) -%}
 
+-- the lookups its codes must exist in (tested by relationships): upstream so `+this` selects them
+-- depends_on: {{ ref('lifecycle_stages') }}
+-- depends_on: {{ ref('customer_types') }}
+-- depends_on: {{ ref('member_tiers') }}
+
 with
 
 states as (
