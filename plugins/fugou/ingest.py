@@ -340,6 +340,45 @@ def _scan(p: Paths, day: dt.date) -> dict[str, list[tuple[str, list[Path]]]]:
     return found
 
 
+CHECKSUM_CACHE = ".cache/landing_checksums.json"  # under FUGOU_HOME
+
+
+class _Checksums:
+    """SHA-256 of landing files, remembered by (size, mtime_ns, inode) in ``$FUGOU_HOME/.cache``, so a daily
+    run does not re-hash years of unchanged partitions (a rewritten file changes its mtime or inode, so it
+    is hashed again; the manifest still compares SHA-256 values)."""
+
+    def __init__(self, p: Paths) -> None:
+        import json
+
+        self.path = p.home / CHECKSUM_CACHE
+        try:
+            self.known: dict[str, list[Any]] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+        self.seen: dict[str, list[Any]] = {}
+
+    def __call__(self, path: Path, rel: str) -> str:
+        st = path.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        entry = self.known.get(rel)
+        if entry is None or entry[:3] != stamp:
+            entry = [*stamp, file_checksum(path)]
+        self.seen[rel] = entry
+        return entry[3]
+
+    def save(self) -> None:
+        import json
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
+            tmp.write_text(json.dumps({**self.known, **self.seen}), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:  # a cache only: never fail a load over it
+            pass
+
+
 def _plan(con: duckdb.DuckDBPyConnection, p: Paths, day: dt.date) -> tuple[dict[str, list[Partition]], dict[str, int]]:
     loaded: dict[tuple[str, str], dict[str, str]] = {}
     for ent, pdate, source, checksum in con.execute(
@@ -348,14 +387,16 @@ def _plan(con: duckdb.DuckDBPyConnection, p: Paths, day: dt.date) -> tuple[dict[
         loaded.setdefault((ent, pdate.isoformat()), {})[source] = checksum
     todo: dict[str, list[Partition]] = {}
     skipped: dict[str, int] = {}
+    checksum = _Checksums(p)
     for name, parts in _scan(p, day).items():
         todo[name], skipped[name] = [], 0
         for pday, files in parts:
-            current = {_relative(f, p): file_checksum(f) for f in files}
+            current = {rel: checksum(f, rel) for f in files for rel in [_relative(f, p)]}
             if loaded.get((name, pday)) == current:
                 skipped[name] += 1
             else:
                 todo[name].append(Partition(name, pday, current))
+    checksum.save()
     return todo, skipped
 
 
@@ -477,8 +518,10 @@ def _typed_table(con: duckdb.DuckDBPyConnection, ent: Entity, view: str, now: dt
         column_sql = f"CASE WHEN _dup THEN {lit(ent.unique_key)} ELSE _column0 END"
     else:
         reason_sql, column_sql = "_reason0", "_column0"
+    # only what is read later (typed values, lineage, verdict): the text columns would double the width
+    kept = ", ".join([*(f"t_{c}" for c in ent.columns), "_file", "_partition_date", "_source_file", "_source_line"])
     con.execute(
-        f"create or replace temp table _typed as select *, {reason_sql} as _reason, {column_sql} as _column, "
+        f"create or replace temp table _typed as select {kept}, {reason_sql} as _reason, {column_sql} as _column, "
         f"CASE WHEN ({reason_sql}) is not null THEN coalesce(_preset_raw, {raw_json}) END as _raw from ({checked})"
     )
 
