@@ -281,6 +281,11 @@ def worker(argv: list[str]) -> None:
         (day,) = rest
         out = {"log": str(run_dag(day))}
         out["dbt"] = _dbt_nodes(paths())
+    elif kind == "seed":  # the rule seeds, loaded once after the import (the backfill selects no seeds)
+        from fugou.dbt import run_dbt
+
+        run_dbt(["seed"], p=paths())
+        out = {}
     elif kind == "airflow_setup":
         from fugou.orchestration import ensure_airflow
 
@@ -364,6 +369,7 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
             m(f"import.{e}", ["import", str(split / "history" / f"{e}.csv"), e], home)
         if rep == 1 or rep <= backfill_repeat:
             place_daily(split, home)
+            measure("seed_setup", ["seed"], home, rl)  # one-off, not a stage
             if rep == 1 and "daily" in stages:
                 measure("airflow_setup", ["airflow_setup"], home, rl)  # one-off, not a stage
             if "backfill" in stages and rep <= backfill_repeat:
