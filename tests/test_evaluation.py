@@ -123,9 +123,12 @@ def test_window_edges_and_refunds_at_day_10(at_day_10):
     assert row["response_rate"] == pytest.approx(4 / 9)
     assert row["natural_repurchase_rate"] == pytest.approx(1 / 4)
     assert row["absolute_lift"] == pytest.approx(4 / 9 - 1 / 4)
-    se = ((4 / 9) * (5 / 9) / 9 + 0.25 * 0.75 / 4) ** 0.5
-    assert row["absolute_lift_ci_low"] == pytest.approx(4 / 9 - 1 / 4 - 1.96 * se)
-    assert row["absolute_lift_ci_high"] == pytest.approx(4 / 9 - 1 / 4 + 1.96 * se)
+    # Agresti-Caffo: one responder and one non-responder added to each group
+    t, c = 5 / 11, 2 / 6
+    se = (t * (1 - t) / 11 + c * (1 - c) / 6) ** 0.5
+    assert row["absolute_lift_ci_low"] == pytest.approx(t - c - 1.96 * se)
+    assert row["absolute_lift_ci_high"] == pytest.approx(t - c + 1.96 * se)
+    assert row["is_lift_significant"] is False
     assert row["relative_lift"] == pytest.approx((4 / 9) / 0.25 - 1)
     assert row["contacted_revenue"] == pytest.approx(100 + 100 + 80 + 100)
     assert row["revenue_per_contacted"] == pytest.approx(380 / 9)

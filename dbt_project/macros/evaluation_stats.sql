@@ -7,11 +7,16 @@
   fugou_evaluation_lift(): from the rates (use in a later CTE). Every ratio is guarded: an empty group
   gives null, never a division error.
 
-  Lift = response_rate - natural_repurchase_rate. Its 95% interval is the normal approximation of the
-  difference of two independent proportions (Wald): lift ± z·sqrt(p_t(1-p_t)/n_t + p_c(1-p_c)/n_c),
-  z = var evaluation_ci_z (1.96). Relative lift = lift / natural_repurchase_rate; its interval is the
-  log risk-ratio (Katz) interval exp(ln(p_t/p_c) ± z·sqrt((1-p_t)/(n_t p_t) + (1-p_c)/(n_c p_c))) - 1,
-  null when either rate is 0.
+  Lift = response_rate - natural_repurchase_rate. Its 95% interval is a normal approximation of the
+  difference of two independent proportions, in the Agresti-Caffo form: one responder and one
+  non-responder are added to each group (p~ = (x + 1) / (n + 2)) and the interval is
+  (p~_t - p~_c) ± z·sqrt(p~_t(1-p~_t)/(n_t+2) + p~_c(1-p~_c)/(n_c+2)), z = var evaluation_ci_z (1.96).
+  The plain Wald interval (p_t - p_c ± z·sqrt(p_t(1-p_t)/n_t + p_c(1-p_c)/n_c)) collapses when a group
+  has no responders (common for a control group of a few dozen customers and a natural rate of 1-3%)
+  and then claims lifts that are not there; the adjusted one keeps close to 95% coverage. The point
+  estimate absolute_lift stays the raw difference. Relative lift = lift / natural_repurchase_rate; its
+  interval is the log risk-ratio (Katz) interval exp(ln(p_t/p_c) ± z·sqrt((1-p_t)/(n_t p_t) +
+  (1-p_c)/(n_c p_c))) - 1, null when either rate is 0. No interval without both groups.
 -#}
 
 {% macro fugou_evaluation_rates() -%}
@@ -30,13 +35,18 @@
 
 {% macro fugou_evaluation_lift() -%}
     {%- set z = var('evaluation_ci_z') -%}
-    {%- set se = "sqrt(response_rate * (1 - response_rate) / contacted_customers"
-                 ~ " + natural_repurchase_rate * (1 - natural_repurchase_rate) / control_customers)" -%}
+    {%- set both = "contacted_customers > 0 and control_customers > 0" -%}
+    {%- set adj_t = "((contacted_responders + 1.0) / (contacted_customers + 2))" -%}
+    {%- set adj_c = "((control_responders + 1.0) / (control_customers + 2))" -%}
+    {%- set se = "sqrt(" ~ adj_t ~ " * (1 - " ~ adj_t ~ ") / (contacted_customers + 2) + "
+                 ~ adj_c ~ " * (1 - " ~ adj_c ~ ") / (control_customers + 2))" -%}
+    {%- set low = "(" ~ adj_t ~ " - " ~ adj_c ~ " - " ~ z ~ " * " ~ se ~ ")" -%}
+    {%- set high = "(" ~ adj_t ~ " - " ~ adj_c ~ " + " ~ z ~ " * " ~ se ~ ")" -%}
     {%- set log_se = "sqrt((1 - response_rate) / (contacted_customers * response_rate)"
                      ~ " + (1 - natural_repurchase_rate) / (control_customers * natural_repurchase_rate))" -%}
         response_rate - natural_repurchase_rate as absolute_lift,
-        response_rate - natural_repurchase_rate - {{ z }} * {{ se }} as absolute_lift_ci_low,
-        response_rate - natural_repurchase_rate + {{ z }} * {{ se }} as absolute_lift_ci_high,
+        case when {{ both }} then {{ low }} end as absolute_lift_ci_low,
+        case when {{ both }} then {{ high }} end as absolute_lift_ci_high,
         case when natural_repurchase_rate > 0
             then (response_rate - natural_repurchase_rate) / natural_repurchase_rate end as relative_lift,
         case when natural_repurchase_rate > 0 and response_rate > 0
@@ -45,8 +55,7 @@
         case when natural_repurchase_rate > 0 and response_rate > 0
             then exp(ln(response_rate / natural_repurchase_rate) + {{ z }} * {{ log_se }}) - 1 end
             as relative_lift_ci_high,
-        (response_rate - natural_repurchase_rate - {{ z }} * {{ se }} > 0
-            or response_rate - natural_repurchase_rate + {{ z }} * {{ se }} < 0) as is_lift_significant,
+        case when {{ both }} then {{ low }} > 0 or {{ high }} < 0 end as is_lift_significant,
         (response_rate - natural_repurchase_rate) * contacted_customers as incremental_responders,
         (revenue_per_contacted - revenue_per_control) * contacted_customers as incremental_revenue
 {%- endmacro %}
