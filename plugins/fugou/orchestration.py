@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fugou.settings import DAGS_DIR, REPO_ROOT, Paths, paths
+from fugou.settings import DAGS_DIR, REPO_ROOT, SHOP_TIMEZONE, Paths, paths
 
 DAG_ID = "fugou_daily"
 WAREHOUSE_POOL = "fugou_warehouse"
@@ -34,6 +34,8 @@ def airflow_env(p: Paths | None = None) -> dict[str, str]:
         AIRFLOW__CORE__DAGS_FOLDER=str(DAGS_DIR),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO_ROOT / "plugins"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        # naive dates on the command line (e.g. `airflow backfill create --from-date 2026-11-01`) are shop days
+        AIRFLOW__CORE__DEFAULT_TIMEZONE=SHOP_TIMEZONE,
         AIRFLOW__CORE__EXECUTOR="LocalExecutor",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
