@@ -66,7 +66,8 @@ ONE_ORDER = {  # customer -> first (only) order day
     "optout_sms": "2025-02-11", "optout_all": "2025-02-11", "optout_email": "2025-02-11",
     "nophone": "2025-02-11", "noconsent": "2025-02-11",
     "twocamp": "2025-02-11", "capped": "2025-02-11", "cap_edge": "2025-02-11", "cap_control": "2025-02-11",
-    "cooldown": "2025-01-10", "once": "2024-12-03", "churned_bday": "2024-05-01", "fan_bday": "2025-03-01",
+    "cooldown": "2025-01-10", "cooldown_ctl": "2025-01-10", "once": "2024-12-03",
+    "churned_bday": "2024-05-01", "fan_bday": "2025-03-01",
     "silent_new": "2024-12-12", "postpromo": "2024-12-11", "postpromo_small": "2024-12-11",
     "newact": "2025-05-20", "fan_active": "2025-05-01", "churn_high": "2024-07-01", "churn_low": "2024-07-01",
 }
@@ -94,6 +95,7 @@ def shop_rows() -> tuple[list, list, list]:
     special = {
         "nophone": {"phone": None}, "noconsent": {"sms_opt_in": False},
         "twocamp": {"birthday": "1990-03-13"}, "cooldown": {"birthday": "1985-03-13"},
+        "cooldown_ctl": {"birthday": "1986-03-13"},
         "churned_bday": {"birthday": "1980-03-13"}, "fan_bday": {"birthday": "1992-03-13", "is_fan_group": True},
         "silent_repeat": {"email": "sr@example.com", "email_opt_in": True},
         "optout_email": {"email": "oe@example.com", "email_opt_in": True},
@@ -131,6 +133,7 @@ def shop(tmp_path_factory) -> dict[str, Any]:
         ledger("2025-03-10", "cap_control", "birthday_gift", outcome="control"),
         ledger("2025-03-05", "svc", "birthday_gift"),
         ledger("2024-06-01", "cooldown", "birthday_gift"),
+        ledger("2024-09-01", "cooldown_ctl", "birthday_gift", outcome="control"),  # held out: not re-drawn
         ledger("2025-01-01", "once", "hundred_day_gift"),
     ])
     con.close()
@@ -232,6 +235,7 @@ def test_season_start_and_platform_promotion(shop):
     ("twocamp", "birthday_gift", "lower_priority"),
     ("capped", "full_month_gift", "fatigue_cap"),
     ("cooldown", "birthday_gift", "cool_down"),
+    ("cooldown_ctl", "birthday_gift", "cool_down"),
     ("once", "hundred_day_gift", "once_only"),
     ("churned_bday", "birthday_gift", "excluded_stage"),
     ("fan_bday", "birthday_gift", "excluded_stage"),

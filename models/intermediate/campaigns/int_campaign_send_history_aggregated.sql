@@ -1,8 +1,11 @@
 {#-
-  What was actually sent before snapshot_date, from the sends ledger ops.sends (written by
-  fugou.export; outcome 'send' only - control rows were not contacted): one row per customer and
-  campaign with the last send and the number of sends. Read by fct_campaign_decisions for
-  cool-downs and once-only gifts.
+  Who was drawn for each campaign before snapshot_date, from the sends ledger ops.sends (written by
+  fugou.export): one row per customer and campaign with the last day and the number of days the
+  customer was sent it OR held out of it as control group. Read by fct_campaign_decisions for
+  cool-downs and once-only gifts: a control-group member is not drawn again for the same campaign
+  until the cool-down has passed (else a held-out customer who stays eligible, e.g. during a
+  promotion window, would be re-drawn as control every day). The caps (one marketing message a
+  day, promotional SMS) count only real sends: see int_campaign_promo_sms_aggregated.
 -#}
 
 with
@@ -11,7 +14,7 @@ sends as (
 
     select * from {{ source('ops', 'sends') }}
     where send_date < {{ fugou_snapshot_date() }}
-        and outcome = 'send'
+        and outcome in ('send', 'control')
 
 ),
 

@@ -24,7 +24,9 @@
     fatigue_cap             promotional SMS and a promotional SMS was sent fewer than
                             var campaign_promo_sms_cap_days days ago
     lower_priority          another marketing campaign of the day has a lower priority number
-  "Sent" means recorded as outcome send in the sends ledger ops.sends on an earlier day. Service
+  The caps count real sends (outcome send in the sends ledger ops.sends of earlier days); once-only
+  and cool-downs count sends and control-group draws of the campaign (a held-out customer is not
+  re-drawn every day). Service
   messages skip the arbitration and have no control group. Among the marketing candidates still
   open, the lowest priority wins; the winner goes to the control group when its hash bucket (hash of
   customer_id, campaign_code and var campaign_control_salt, 0-65535) is below control_share × 65536.
