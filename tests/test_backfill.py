@@ -4,12 +4,13 @@ campaigns) equals running the daily steps day by day, and Airflow's own backfill
 
 from __future__ import annotations
 
-import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -103,13 +104,36 @@ def test_cli_backfill_equals_the_daily_steps_day_by_day(cli_backfilled: Paths, t
     assert (cli_backfilled.reports / LAST / "index.html").exists()
 
 
+def _backfill_runs(p: Paths) -> list[dict]:
+    """The backfill's DAG runs, read from the SQLite metadata DB."""
+    con = sqlite3.connect(p.airflow_home / "airflow.db")
+    try:
+        rows = con.execute("select run_id, state, logical_date from dag_run "
+                           "where dag_id = 'fugou_daily' and run_id like 'backfill%'").fetchall()
+    finally:
+        con.close()
+    return [{"run_id": r, "state": s, "logical_date": d} for r, s, d in rows]
+
+
+def _wait_for_api_server(port: int, timeout: float) -> None:
+    """Tasks talk to the execution API: a task queued before the API server listens fails."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(2)
+    pytest.fail(f"the Airflow API server did not answer on port {port} within {timeout}s")
+
+
 def _wait_for_runs(p: Paths, count: int, timeout: float) -> list[dict]:
     deadline = time.monotonic() + timeout
     runs: list[dict] = []
     while time.monotonic() < deadline:
-        out = airflow(["dags", "list-runs", "fugou_daily", "-o", "json"], p)
-        start = out.find("[")
-        runs = [r for r in json.loads(out[start:]) if r["run_id"].startswith("backfill")] if start >= 0 else []
+        runs = _backfill_runs(p)
         if any(r["state"] == "failed" for r in runs):
             pytest.fail(f"an Airflow backfill run failed: {runs}; logs under {p.airflow_home / 'logs'}")
         if len(runs) >= count and all(r["state"] == "success" for r in runs):
@@ -135,8 +159,10 @@ def test_airflow_native_backfill_gives_the_same_tables_as_the_cli(cli_backfilled
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         os.environ.update({k: env[k] for k in OVERRIDES})
+        _wait_for_api_server(18181, timeout=300)
+        airflow(["dags", "reserialize"], p)
         airflow(["backfill", "create", "--dag-id", "fugou_daily", "--from-date", FIRST, "--to-date", LAST,
-                 "--reprocess-behavior", "failed"], p)
+                 "--reprocess-behavior", "failed", "--max-active-runs", "1"], p)
         airflow(["dags", "unpause", "fugou_daily"], p)
         runs = _wait_for_runs(p, len(DAYS), timeout=900)
     finally:

@@ -23,7 +23,7 @@ from fugou.dates import day_range
 from fugou.settings import Paths, paths
 
 # dbt selectors: the customer facts (set-based over a range) and the day-by-day campaign part
-CUSTOMER_FACTS = ("+marts.customers",)
+CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
 PER_DAY = ("staging", "intermediate.campaigns+", "marts.campaigns+", "intermediate.evaluation+", "marts.evaluation+")
 
 
