@@ -245,8 +245,10 @@ def test_suppression_reason(shop, cid, campaign, reason):
     assert (row["outcome"], row["suppression_reason"]) == ("suppressed", reason)
 
 
-def test_email_opt_out_does_not_stop_sms(shop):
-    assert shop["d1"][("optout_email", "full_month_gift")]["outcome"] == winner("optout_email", "full_month_gift")
+def test_an_opt_out_on_any_channel_suppresses_all_marketing(shop):
+    # PLAYBOOK section 4 (var opt_out_suppresses_all_marketing): an e-mail 退订 also stops the SMS 满月礼
+    row = shop["d1"][("optout_email", "full_month_gift")]
+    assert (row["outcome"], row["suppression_reason"]) == ("suppressed", "opted_out")
 
 
 def test_higher_priority_wins_the_day(shop):

@@ -86,24 +86,9 @@ classified as (
 
     select
         *,
-        case
-            when recency_days <= {{ var('stage_active_max_days') }} then 'active'
-            when recency_days <= {{ var('stage_silent_max_days') }} then 'silent'
-            when recency_days <= {{ var('stage_sleeping_max_days') }} then 'sleeping'
-            else 'churned'
-        end as lifecycle_stage,
-        case
-            when frequency >= {{ var('type_fan_min_orders') }} or is_fan_group then 'fan'
-            when frequency >= {{ var('type_loyal_min_orders') }} then 'loyal'
-            when frequency >= {{ var('type_repeat_min_orders') }} then 'repeat'
-            else 'new'
-        end as customer_type,
-        case
-            when monetary >= {{ var('tier_supreme_vip_min_amount') }} then 'supreme_vip'
-            when monetary >= {{ var('tier_vip_min_amount') }} then 'vip'
-            when monetary >= {{ var('tier_senior_min_amount') }} then 'senior'
-            else 'regular'
-        end as member_tier,
+        {{ fugou_lifecycle_stage('recency_days') }} as lifecycle_stage,
+        {{ fugou_customer_type('frequency', 'is_fan_group') }} as customer_type,
+        {{ fugou_member_tier('monetary') }} as member_tier,
         cast({{ dbt.dateadd('day', 1, 'snapshot_date') }} as date) as next_day
     from with_attributes
 

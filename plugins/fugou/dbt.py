@@ -23,7 +23,10 @@ class DbtError(RuntimeError):
 
 def dbt_env(p: Paths | None = None) -> dict[str, str]:
     """Environment for a dbt subprocess pointed at this FUGOU_HOME's warehouse."""
+    from fugou.warehouse import duckdb_settings
+
     p = p or paths()
+    duck = duckdb_settings(p)
     env = dict(os.environ)
     env.update(
         FUGOU_HOME=str(p.home),
@@ -33,6 +36,8 @@ def dbt_env(p: Paths | None = None) -> dict[str, str]:
         DBT_TARGET_PATH=str(p.dbt_target),
         DBT_LOG_PATH=str(p.dbt_logs),
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+        FUGOU_DUCKDB_MEMORY_LIMIT=duck["memory_limit"],
+        FUGOU_DUCKDB_TEMP_DIRECTORY=duck["temp_directory"],
     )
     return env
 

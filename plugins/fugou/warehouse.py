@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from fugou.settings import paths
+from fugou.settings import Paths, paths, setting
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -151,11 +151,20 @@ create table if not exists ops.quality_results (
 """
 
 
+def duckdb_settings(p: Paths | None = None) -> dict[str, str]:
+    """Memory cap and spill folder for every DuckDB the pipeline opens (config ``warehouse.memory_limit``)."""
+    p = p or paths()
+    spill = p.home / ".duckdb_tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    return {"memory_limit": str(setting("warehouse.memory_limit", p.home)), "temp_directory": str(spill)}
+
+
 def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (default ``$FUGOU_HOME/warehouse.duckdb``), creating fugou's own tables."""
     target = Path(path) if path else paths().warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(target), read_only=read_only)
+    home = paths(target.parent) if path else paths()
+    con = duckdb.connect(str(target), read_only=read_only, config=duckdb_settings(home))
     if not read_only:
         con.execute(RAW_DDL)
     return con

@@ -35,7 +35,8 @@ opt_outs_by_customer as (
         customer_id,
         max(case when channel in ('sms', 'all') then 1 else 0 end) = 1 as opted_out_sms,
         max(case when channel in ('email', 'all') then 1 else 0 end) = 1 as opted_out_email,
-        max(case when channel in ('phone', 'all') then 1 else 0 end) = 1 as opted_out_phone
+        max(case when channel in ('phone', 'all') then 1 else 0 end) = 1 as opted_out_phone,
+        count(*) > 0 as opted_out_any
     from opt_outs
     group by customer_id
 
@@ -66,7 +67,8 @@ final as (
         coalesce(customers.email_opt_in, false) as email_opt_in,
         coalesce(opt_outs_by_customer.opted_out_sms, false) as opted_out_sms,
         coalesce(opt_outs_by_customer.opted_out_email, false) as opted_out_email,
-        coalesce(opt_outs_by_customer.opted_out_phone, false) as opted_out_phone
+        coalesce(opt_outs_by_customer.opted_out_phone, false) as opted_out_phone,
+        coalesce(opt_outs_by_customer.opted_out_any, false) as opted_out_any
     from snapshot
     left join customers
         on customers.customer_id = snapshot.customer_id

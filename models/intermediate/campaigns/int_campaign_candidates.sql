@@ -244,7 +244,8 @@ final as (
         audience.email_opt_in,
         audience.opted_out_sms,
         audience.opted_out_email,
-        audience.opted_out_phone
+        audience.opted_out_phone,
+        audience.opted_out_any
     from triggered
     inner join audience
         on audience.customer_id = triggered.customer_id

@@ -16,7 +16,8 @@
     excluded_stage          churned customer and the campaign is not a named win-back (its
                             lifecycle_stages does not name churned); active fan and the campaign
                             does not name fan in customer_types (fans get only member specials)
-    opted_out               退订 on the campaign's channel or on all channels, by snapshot_date
+    opted_out               退订 on the campaign's channel or on all channels, by snapshot_date; for
+                            marketing on any channel (var opt_out_suppresses_all_marketing)
     no_consent              no sms_opt_in (sms, phone) / email_opt_in (email)
     no_contact_for_channel  no phone (sms, phone) / no e-mail (email) on file
     once_only               once_per_customer campaign already sent to the customer (满月礼, 百日礼)
@@ -82,6 +83,9 @@ checked as (
             when (channel = 'sms' and opted_out_sms)
                 or (channel = 'email' and opted_out_email)
                 or (channel = 'phone' and opted_out_phone)
+                {%- if var('opt_out_suppresses_all_marketing') %}
+                or (not is_service and opted_out_any)
+                {%- endif %}
                 then 'opted_out'
             when (channel in ('sms', 'phone') and not sms_opt_in)
                 or (channel = 'email' and not email_opt_in)

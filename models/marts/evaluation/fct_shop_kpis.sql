@@ -7,9 +7,21 @@
   unless fully refunded by then, revenue is net of the refunds effective by then, and the state "at
   period start" is the customer's state at the end of the day before the period (refunds effective
   by that day, as fct_customer_snapshot saw it). So a complete period's row never changes and a full
-  rebuild gives the same answers as the daily runs did. Rebuilt in full each run for the periods
-  overlapping the var kpi_history_days days up to snapshot_date.
+  rebuild gives the same answers as the daily runs did.
+
+  Incremental (delete+insert by period): the first build computes every period overlapping the var
+  kpi_history_days days up to snapshot_date; later runs recompute only the periods that end within
+  kpi_refresh_days (35) days before snapshot_date or later and have started by then, i.e. the open
+  week and month and the recently closed ones (a missed day still gets its periods finalised).
 -#}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['period_grain', 'period_start'],
+    )
+}}
 
 {%- set end_day = fugou_snapshot_day() -%}
 {%- set start_day = fugou_shift_day(end_day, -1 * var('kpi_history_days')) -%}
@@ -79,6 +91,10 @@ periods as (
         from period_starts
     ) as bounded
     where period_end >= (select min(paid_date) from paid_orders)
+    {%- if is_incremental() %}
+        and period_end >= cast({{ dbt.dateadd('day', -1 * var('kpi_refresh_days'), snapshot_date) }} as date)
+        and period_start <= {{ snapshot_date }}
+    {%- endif %}
 
 ),
 
@@ -115,22 +131,15 @@ period_buyers as (
 ),
 
 -- each customer's state at the end of the day before the period: a customer (>= 1 paid order) then,
--- and the lifecycle stage it was in (var stage_*_max_days, as in int_customer_days_classified)
+-- and the lifecycle stage it was in (macro fugou_lifecycle_stage, as in int_customer_days_classified)
 start_states as (
 
     select
         periods.period_grain,
         periods.period_start,
         states.customer_id,
-        case
-            when {{ dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day') }}
-                <= {{ var('stage_active_max_days') }} then 'active'
-            when {{ dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day') }}
-                <= {{ var('stage_silent_max_days') }} then 'silent'
-            when {{ dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day') }}
-                <= {{ var('stage_sleeping_max_days') }} then 'sleeping'
-            else 'churned'
-        end as lifecycle_stage_at_start
+        {{ fugou_lifecycle_stage(dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day')) }}
+            as lifecycle_stage_at_start
     from periods
     inner join states
         on states.event_date <= periods.day_before_start

@@ -1,0 +1,33 @@
+{#-
+  The customer classification rules of PLAYBOOK.md sections 1-2, in one place. The thresholds are
+  dbt vars (dbt_project.yml); every model that classifies a customer calls these macros.
+-#}
+
+{% macro fugou_lifecycle_stage(recency_days) -%}
+    case
+        when {{ recency_days }} <= {{ var('stage_active_max_days') }} then 'active'
+        when {{ recency_days }} <= {{ var('stage_silent_max_days') }} then 'silent'
+        when {{ recency_days }} <= {{ var('stage_sleeping_max_days') }} then 'sleeping'
+        else 'churned'
+    end
+{%- endmacro %}
+
+
+{% macro fugou_customer_type(frequency, is_fan_group) -%}
+    case
+        when {{ frequency }} >= {{ var('type_fan_min_orders') }} or {{ is_fan_group }} then 'fan'
+        when {{ frequency }} >= {{ var('type_loyal_min_orders') }} then 'loyal'
+        when {{ frequency }} >= {{ var('type_repeat_min_orders') }} then 'repeat'
+        else 'new'
+    end
+{%- endmacro %}
+
+
+{% macro fugou_member_tier(monetary) -%}
+    case
+        when {{ monetary }} >= {{ var('tier_supreme_vip_min_amount') }} then 'supreme_vip'
+        when {{ monetary }} >= {{ var('tier_vip_min_amount') }} then 'vip'
+        when {{ monetary }} >= {{ var('tier_senior_min_amount') }} then 'senior'
+        else 'regular'
+    end
+{%- endmacro %}
