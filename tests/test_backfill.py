@@ -5,6 +5,7 @@ campaigns) equals running the daily steps day by day, and Airflow's own backfill
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -177,3 +178,64 @@ def test_airflow_native_backfill_gives_the_same_tables_as_the_cli(cli_backfilled
     assert sorted(processing_day(r["logical_date"]) for r in runs) == DAYS
     assert _day_rows(p) == _day_rows(cli_backfilled)
     assert _export_files(p) == _export_files(cli_backfilled)
+
+
+# --- the CLI on the backfilled shop ----------------------------------------------------------------
+
+
+def test_help_explains_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for command in ("demo", "import", "run", "backfill", "sql", "status", "explain", "quickstart"):
+        assert f"    {command}" in text
+
+
+def test_explain_gives_facts_and_every_decision_with_its_reason(cli_backfilled: Paths) -> None:
+    from fugou.explain import explain
+
+    con = duckdb.connect(str(cli_backfilled.analytics), read_only=True)
+    try:
+        suppressed = con.execute(
+            "select customer_id, campaign_code, suppression_reason from marts.fct_campaign_decisions "
+            "where decision_date = ? and outcome = 'suppressed' order by customer_id, campaign_code limit 1",
+            [LAST]).fetchone()
+        facts = con.execute(
+            "select frequency, days_since_first_order from marts.fct_customer_snapshot "
+            "where customer_id = ? and snapshot_date = ?", [suppressed[0], LAST]).fetchone()
+    finally:
+        con.close()
+    text = explain(suppressed[0], LAST, cli_backfilled)
+    assert text.startswith(f"customer {suppressed[0]} on {LAST}")
+    assert f"{facts[0]} paid order(s)" in text
+    assert f"day {facts[1]} since the first order" in text
+    decision_line = next(line for line in text.splitlines() if f" {suppressed[1]} via " in line)
+    assert f"suppressed: {suppressed[2]}" in decision_line
+    # 百日礼 is for day 100 exactly: unless this customer is at day 100, it says so
+    if facts[1] != 100:
+        assert f"hundred_day_gift: exactly 100 days after the first order; the customer is at day {facts[1]}" in text
+
+
+def test_explain_a_customer_without_orders(cli_backfilled: Paths) -> None:
+    from fugou.explain import explain
+
+    assert "no snapshot row" in explain("nobody", LAST, cli_backfilled)
+
+
+def test_sql_and_status_read_the_published_copy(cli_backfilled: Paths, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUGOU_HOME", str(cli_backfilled.home))
+    con = duckdb.connect(str(cli_backfilled.analytics), read_only=True)
+    try:
+        sends = con.execute("select count(*) from ops.sends where send_date = ? and outcome = 'send'",
+                            [LAST]).fetchone()[0]
+    finally:
+        con.close()
+    query = f"select count(*) as n from ops.sends where send_date = '{LAST}' and outcome = 'send'"
+    assert cli.main(["sql", query]) == 0
+    assert re.search(rf"│\s*{sends}\s*│", capsys.readouterr().out)
+    assert cli.main(["status"]) == 0
+    status = capsys.readouterr().out
+    assert f"{LAST} success" in status and f"{FIRST} success" in status
+    assert "marts.fct_customer_snapshot:" in status

@@ -105,8 +105,27 @@ def test_full_run_then_same_day_again_gives_identical_tables(fugou_home: Paths) 
     assert [(c, f, float(m), t) for c, f, m, t in snapshot] == [
         ("c1", 2, 155.5, "regular"), ("c2", 1, 80.0, "regular"), ("c3", 1, 2500.0, "senior")]
     before = _table_fingerprint(fugou_home.warehouse)
-    run_dag("2025-03-02", fugou_home)
+    # an analyst keeps the published copy open (read-only) through a whole second run of the day
+    analyst = duckdb.connect(str(fugou_home.analytics), read_only=True)
+    try:
+        totals = "select count(*), sum(monetary)::double from marts.fct_customer_snapshot"
+        published = analyst.execute(totals).fetchone()
+        assert published == (3, 2735.5)
+        run_dag("2025-03-02", fugou_home)
+        # the held connection still reads the complete old copy; a new one sees the swapped-in copy
+        assert analyst.execute(totals).fetchone() == published
+    finally:
+        analyst.close()
     assert _table_fingerprint(fugou_home.warehouse) == before
+    fresh = duckdb.connect(str(fugou_home.analytics), read_only=True)
+    try:
+        assert fresh.execute("select snapshot_date from main.published").fetchone()[0].isoformat() == "2025-03-02"
+        phone_columns = fresh.execute("select count(*) from information_schema.columns "
+                                      "where column_name in ('phone', 'email', 'name')").fetchone()[0]
+        assert phone_columns == 0
+    finally:
+        fresh.close()
+    assert (fugou_home.reports / "2025-03-02" / "index.html").exists()
 
 
 def test_bad_partition_fails_the_run_with_a_clear_message_and_changes_nothing(fugou_home: Paths) -> None:

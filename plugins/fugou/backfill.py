@@ -7,7 +7,9 @@ days one by one. What depends on the past is not: the campaign decisions of day 
 before D (fatigue caps, cool-downs, once-only gifts), so decisions, the marts gate, the send lists and
 the evaluation exports go day by day, in date order. Send lists already exported for a day are kept
 unless ``force_exports`` (the export's rerun rule). The published copy and the report are refreshed once,
-for the last day, and every processed day is recorded in ``ops.runs``.
+for the last day, and every processed day is recorded in ``ops.runs``. The shop KPIs (whose rows
+only change while their week or month is open) are built once, at the end, for every period the
+range touches, instead of once per day.
 
 The daily DAG does the same steps for one day, so a backfilled day equals the daily run of that day.
 """
@@ -25,6 +27,8 @@ from fugou.settings import Paths, paths
 # dbt selectors: the customer facts (set-based over a range) and the day-by-day campaign part
 CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
 PER_DAY = ("staging", "intermediate.campaigns+", "marts.campaigns+", "intermediate.evaluation+", "marts.evaluation+")
+# the shop KPIs only change their open periods: built once, at the end, for every period of the range
+ONCE_AT_THE_END = ("fct_shop_kpis",)
 
 
 def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: bool = False,
@@ -51,7 +55,7 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
     progress(f"  customer facts {start} .. {end}: built (one set-based dbt run)")
     exports: dict[str, Any] = {}
     for i, day in enumerate(days, 1):
-        timed("campaigns_dbt", lambda day=day: dbt.build(day, select=PER_DAY, p=p))
+        timed("campaigns_dbt", lambda day=day: dbt.build(day, select=PER_DAY, exclude=ONCE_AT_THE_END, p=p))
         timed("gate_marts", lambda day=day: pipeline.gate("marts", day, p))
         sent = timed("export", lambda day=day: pipeline.export_send_lists(day, p, force=force_exports))
         timed("evaluations", lambda day=day: pipeline.export_evaluations(day, p))
@@ -59,6 +63,8 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
         exports[day] = {k: sent.get(k) for k in ("status", "sends", "control")}
         progress(f"  [{i}/{len(days)}] {day}: decisions built, gate passed, send lists {sent.get('status')} "
                  f"({sent.get('sends')} sends, {sent.get('control')} control)")
+    refresh = len(days) + 35  # every KPI period that ends in the range (or within 35 days before it)
+    timed("shop_kpis", lambda: dbt.build(end, select=ONCE_AT_THE_END, extra_vars={"kpi_refresh_days": refresh}, p=p))
     timed("publish", lambda: pipeline.publish(end, p))
     report = timed("report", lambda: pipeline.report(end, p))
     progress(f"  published {p.analytics}; report {report['report']}")

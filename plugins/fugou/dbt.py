@@ -68,10 +68,12 @@ def run_dbt(
     return out
 
 
-def build(day: str, *, select: Sequence[str] = (), extra_vars: dict[str, Any] | None = None,
-          p: Paths | None = None) -> str:
+def build(day: str, *, select: Sequence[str] = (), exclude: Sequence[str] = (),
+          extra_vars: dict[str, Any] | None = None, p: Paths | None = None) -> str:
     """``dbt build`` (seeds, models, tests) for snapshot date ``day``."""
     command = ["build"]
     if select:
         command += ["--select", *select]
+    if exclude:
+        command += ["--exclude", *exclude]
     return run_dbt(command, variables={"snapshot_date": day, **(extra_vars or {})}, p=p)

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
   Every (customer, campaign) match of snapshot_date: the campaign's trigger fires for the customer
   that day and the customer is in the campaign's customer_types / lifecycle_stages and passes its
