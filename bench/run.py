@@ -145,6 +145,7 @@ def measure(label: str, args: list[str], home: Path | None, log_dir: Path) -> di
         env["FUGOU_HOME"] = str(home)
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{label}.log"
+    load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("w") as fh:
@@ -186,8 +187,10 @@ def measure(label: str, args: list[str], home: Path | None, log_dir: Path) -> di
         tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-25:])
         raise RuntimeError(f"bench stage {label} failed (exit {code}); log {log}:\n{tail}")
     entry = {"stage": label, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-             "peak_rss_mib": round(peak / (1 << 20), 1), "result": result}
-    print(f"  {label:<28} wall {wall:8.2f} s  cpu {cpu:8.2f} s  peak {peak / GIB:5.2f} GiB", flush=True)
+             "peak_rss_mib": round(peak / (1 << 20), 1),
+             "load_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)], "result": result}
+    print(f"  {label:<28} wall {wall:8.2f} s  cpu {cpu:8.2f} s  peak {peak / GIB:5.2f} GiB  "
+          f"load {load_before:.1f}->{os.getloadavg()[0]:.1f}", flush=True)
     return entry
 
 
@@ -281,11 +284,6 @@ def worker(argv: list[str]) -> None:
         (day,) = rest
         out = {"log": str(run_dag(day))}
         out["dbt"] = _dbt_nodes(paths())
-    elif kind == "seed":  # the rule seeds, loaded once after the import (the backfill selects no seeds)
-        from fugou.dbt import run_dbt
-
-        run_dbt(["seed"], p=paths())
-        out = {}
     elif kind == "airflow_setup":
         from fugou.orchestration import ensure_airflow
 
@@ -369,7 +367,6 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
             m(f"import.{e}", ["import", str(split / "history" / f"{e}.csv"), e], home)
         if rep == 1 or rep <= backfill_repeat:
             place_daily(split, home)
-            measure("seed_setup", ["seed"], home, rl)  # one-off, not a stage
             if rep == 1 and "daily" in stages:
                 measure("airflow_setup", ["airflow_setup"], home, rl)  # one-off, not a stage
             if "backfill" in stages and rep <= backfill_repeat:
@@ -495,16 +492,28 @@ def markdown(report: dict[str, Any]) -> str:
     peer = [r for r in report["runs"] if r["stage"] == "peer.lifetimes"]
     if peer:
         lines += ["", f"peer: {json.dumps(peer[0]['result'])}"]
-    builds = [r for r in report["runs"] if r["stage"] == "task.build_models" and r["result"].get("dbt")]
-    if builds:
-        d = builds[-1]["result"]["dbt"]
-        lines += ["", f"dbt build of the daily run (last repetition): elapsed {d.get('elapsed_s', 0):.1f} s, "
-                      f"{d['nodes']} nodes; models {d['models_s']} s, tests {d['tests_s']} s, seeds {d['seeds_s']} s. "
-                      "Slowest nodes:"]
-        lines += [f"  - {uid}: {t} s" for uid, t in d["slowest"]]
+    for stage, what in (("task.build_models", "build_models task"), ("daily.dag", "DAG run")):
+        builds = [r for r in report["runs"] if r["stage"] == stage and r["result"].get("dbt")]
+        if builds:
+            els = [r["result"]["dbt"].get("elapsed_s") or 0 for r in builds]
+            d = builds[-1]["result"]["dbt"]
+            lines += ["", f"dbt build of the daily run ({what}): elapsed per repetition "
+                          f"{', '.join(f'{e:.1f}' for e in els)} s; last: {d['nodes']} nodes, "
+                          f"models {d['models_s']} s, tests {d['tests_s']} s, seeds {d['seeds_s']} s. Slowest nodes:"]
+            lines += [f"  - {uid}: {t} s" for uid, t in d["slowest"]]
     bf = [r for r in report["runs"] if r["stage"] == "backfill"]
     if bf:
-        lines += ["", f"backfill: {bf[-1]['result'].get('how')}"]
+        res = bf[-1]["result"]
+        inner = res.get("result") or {}
+        days = len(inner.get("days") or []) or res.get("days") or 0
+        lines += ["", f"backfill: {res.get('how')}, {days} day(s), wall {bf[-1]['wall_s']:.1f} s"]
+        steps = inner.get("timings") or {}
+        if steps:
+            lines.append("  time by step (s): " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
+        d = res.get("dbt_last") or {}
+        if d.get("slowest"):
+            lines.append(f"  last dbt invocation of the backfill: elapsed {d.get('elapsed_s', 0):.1f} s; slowest: "
+                         + ", ".join(f"{uid} {t} s" for uid, t in d["slowest"][:5]))
     return "\n".join(lines) + "\n"
 
 

@@ -23,13 +23,19 @@ from airflow.sdk import CronDataIntervalTimetable, dag, task
 WAREHOUSE_POOL = "fugou_warehouse"
 
 
+def _record_failure(context) -> None:
+    from fugou import pipeline
+
+    pipeline.record_failure(context)
+
+
 @dag(
     dag_id="fugou_daily",
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="Asia/Shanghai"),
     start_date=pendulum.datetime(2020, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    default_args={"pool": WAREHOUSE_POOL, "retries": 0},
+    default_args={"pool": WAREHOUSE_POOL, "retries": 0, "on_failure_callback": _record_failure},
     tags=["fugou"],
     doc_md=__doc__,
 )

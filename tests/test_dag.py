@@ -143,3 +143,10 @@ def test_bad_partition_fails_the_run_with_a_clear_message_and_changes_nothing(fu
     message = str(failure.value)
     assert "broken.csv" in message and "amount" in message
     assert _table_fingerprint(fugou_home.warehouse) == before
+    # the failure is recorded for `fugou status`
+    con = duckdb.connect(str(fugou_home.warehouse), read_only=True)
+    try:
+        status, detail = con.execute("select status, detail from ops.runs where run_day = date '2025-03-02'").fetchone()
+    finally:
+        con.close()
+    assert status == "failed" and detail.startswith("ingest:") and "amount" in detail

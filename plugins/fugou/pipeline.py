@@ -91,6 +91,28 @@ def finish(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str,
     return {"day": day, "status": "success"}
 
 
+def record_failure(context: dict[str, Any]) -> None:
+    """Task failure callback: record the failed day, task and error in ``ops.runs`` (never raises)."""
+    import logging
+
+    from fugou.warehouse import connect, transaction
+
+    try:
+        day = processing_day(context["logical_date"])
+        task = getattr(context.get("ti"), "task_id", "?")
+        error = str(context.get("exception") or "")[:2000]
+        con = connect()
+        try:
+            with transaction(con):
+                con.execute("delete from ops.runs where run_day = ?", [day])
+                con.execute("insert into ops.runs values (?, current_timestamp, 'failed', ?)",
+                            [day, f"{task}: {error}"])
+        finally:
+            con.close()
+    except Exception:  # the warehouse may be unreadable: the run has failed anyway
+        logging.getLogger(__name__).exception("could not record the failed run in ops.runs")
+
+
 def _jsonable(value: Any) -> Any:
     """XCom-safe copy of a result (paths and dates as strings)."""
     if isinstance(value, dict):

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from fugou.settings import Paths, paths
-from fugou.warehouse import duckdb_settings
+from fugou.warehouse import apply_duckdb_settings
 
 PUBLISHED_SCHEMAS = ("marts", "seeds")
 # operational tables that carry no personal data
@@ -50,7 +50,8 @@ def publish(day: str, p: Paths | None = None) -> dict[str, Any]:
     staging_file = p.analytics.with_name(f".analytics.{os.getpid()}.duckdb")
     staging_file.unlink(missing_ok=True)
     published: dict[str, int] = {}
-    con = duckdb.connect(str(p.warehouse), config=duckdb_settings(p))
+    con = duckdb.connect(str(p.warehouse))
+    apply_duckdb_settings(con, p)
     try:
         con.execute(f"attach '{staging_file}' as pub")
         plan: list[tuple[str, str]] = [(s, t) for s in PUBLISHED_SCHEMAS for t in _tables(con, s)]

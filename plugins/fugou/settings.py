@@ -92,8 +92,16 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return -1.0
+
+
 @cache
-def _load_config(home: str) -> dict[str, Any]:
+def _load_config(home: str, _versions: tuple[float, float] = (0.0, 0.0)) -> dict[str, Any]:
+    """The merged configuration; ``_versions`` (the files' mtimes) makes an edited file reload."""
     with DEFAULT_CONFIG.open("rb") as fh:
         config = tomllib.load(fh)
     local = Path(home) / "fugou.toml"
@@ -105,7 +113,8 @@ def _load_config(home: str) -> dict[str, Any]:
 
 def config(home: Path | str | None = None) -> dict[str, Any]:
     """The merged operational configuration (repo defaults + ``$FUGOU_HOME/fugou.toml``)."""
-    return _load_config(str(paths(home).home))
+    root = paths(home).home
+    return _load_config(str(root), (_mtime(DEFAULT_CONFIG), _mtime(root / "fugou.toml")))
 
 
 def setting(dotted: str, home: Path | str | None = None) -> Any:

@@ -159,12 +159,20 @@ def duckdb_settings(p: Paths | None = None) -> dict[str, str]:
     return {"memory_limit": str(setting("warehouse.memory_limit", p.home)), "temp_directory": str(spill)}
 
 
+def apply_duckdb_settings(con: duckdb.DuckDBPyConnection, p: Paths | None = None) -> None:
+    """``SET`` the memory cap and spill folder on an open connection (a ``config=`` at connect time would
+    clash with other connections to the same file opened without it, e.g. dbt's in-process runner)."""
+    for key, value in duckdb_settings(p).items():
+        con.execute(f"set {key} = '{value}'")
+
+
 def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (default ``$FUGOU_HOME/warehouse.duckdb``), creating fugou's own tables."""
     target = Path(path) if path else paths().warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
     home = paths(target.parent) if path else paths()
-    con = duckdb.connect(str(target), read_only=read_only, config=duckdb_settings(home))
+    con = duckdb.connect(str(target), read_only=read_only)
+    apply_duckdb_settings(con, home)
     if not read_only:
         con.execute(RAW_DDL)
     return con
