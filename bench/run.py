@@ -35,6 +35,7 @@ import inspect
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -246,6 +247,29 @@ def _dbt_nodes(p: Any, top: int = 12) -> dict[str, Any]:
             "seeds_s": round(sum(t for t, u in nodes if u.startswith("seed.")), 2)}
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_NODE_LINE = re.compile(r"\d+ of \d+ (?:OK created sql \w+ model |PASS |WARN \d+ |OK loaded seed file )(\S+) \.+ "
+                        r"\[\w+ in ([\d.]+)s\]")
+
+
+def _dbt_log_nodes(p: Any, top: int = 12) -> dict[str, Any]:
+    """Summed node times over every dbt invocation in this home's ``dbt.log*`` (e.g. all days of a backfill)."""
+    totals: dict[str, float] = {}
+    runs: dict[str, int] = {}
+    invocations = 0
+    for log in sorted(Path(p.dbt_logs).glob("dbt.log*"), reverse=True):
+        for line in log.read_text(errors="replace").splitlines():
+            if "Running with dbt=" in line:
+                invocations += 1
+            m = _NODE_LINE.search(_ANSI.sub("", line))
+            if m:
+                totals[m.group(1)] = totals.get(m.group(1), 0.0) + float(m.group(2))
+                runs[m.group(1)] = runs.get(m.group(1), 0) + 1
+    slowest = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
+    return {"invocations": invocations, "nodes_s": round(sum(totals.values()), 1),
+            "slowest": [[name, round(t, 1), runs[name]] for name, t in slowest]}
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
@@ -293,6 +317,7 @@ def worker(argv: list[str]) -> None:
         start, end = rest
         out = _backfill(start, end)
         out["dbt_last"] = _dbt_nodes(paths())
+        out["dbt_all"] = _dbt_log_nodes(paths())
     elif kind == "peer":
         from bench.peer_lifetimes import run_guarded
 
@@ -323,7 +348,7 @@ def machine() -> dict[str, Any]:
 
 def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: int, backfill_days: int,
         backfill_repeat: int, stages: set[str], peer_timeout: float, peer_memory_gib: float,
-        keep: bool = False) -> dict[str, Any]:
+        keep: bool = False, base_home: Path | None = None) -> dict[str, Any]:
     end = dt.date.fromisoformat(end_date)
     first_daily = (end - dt.timedelta(days=backfill_days)).isoformat()
     last_backfill = (end - dt.timedelta(days=1)).isoformat()
@@ -341,7 +366,9 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
     report["shop"] = json.loads((shop / ".generated.json").read_text())
     report["prepare_s"] = round(time.perf_counter() - t0, 1)
     runs = report["runs"]
-    base: Path | None = None
+    base: Path | None = base_home  # given: the daily runs start from a copy of this state (never deleted)
+    if base_home:
+        report["base_home"] = str(base_home)
     for rep in range(1, repeat + 1):
         print(f"repetition {rep}/{repeat}", flush=True)
         rl = logs / f"rep{rep}"
@@ -363,9 +390,12 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
             continue
         home = work / f"rep{rep}"
         home.mkdir()
-        for e in ENTITIES:  # orders first: items are placed on their order's day
-            m(f"import.{e}", ["import", str(split / "history" / f"{e}.csv"), e], home)
-        if rep == 1 or rep <= backfill_repeat:
+        if "import" in stages or base_home is None:
+            for e in ENTITIES:  # orders first: items are placed on their order's day
+                m(f"import.{e}", ["import", str(split / "history" / f"{e}.csv"), e], home)
+        if rep == 1 and base_home is not None and "daily" in stages:
+            measure("airflow_setup", ["airflow_setup"], base_home, rl)  # one-off, not a stage
+        elif rep == 1 or rep <= backfill_repeat:
             place_daily(split, home)
             if rep == 1 and "daily" in stages:
                 measure("airflow_setup", ["airflow_setup"], home, rl)  # one-off, not a stage
@@ -393,9 +423,10 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
                 shutil.rmtree(dag_home, ignore_errors=True)
                 shutil.rmtree(tasks_home, ignore_errors=True)
         imp = [r for r in runs if r["rep"] == rep and r["stage"].startswith("import.")]
-        runs.append({"stage": "import.total", "rep": rep, "wall_s": round(sum(r["wall_s"] for r in imp), 3),
-                     "cpu_s": round(sum(r["cpu_s"] for r in imp), 3),
-                     "peak_rss_mib": max(r["peak_rss_mib"] for r in imp), "result": {}})
+        if imp:
+                runs.append({"stage": "import.total", "rep": rep, "wall_s": round(sum(r["wall_s"] for r in imp), 3),
+                         "cpu_s": round(sum(r["cpu_s"] for r in imp), 3),
+                         "peak_rss_mib": max(r["peak_rss_mib"] for r in imp), "result": {}})
         if "csv_read" in stages:
             cr = [r for r in runs if r["rep"] == rep and r["stage"].startswith("csv_read.")]
             runs.append({"stage": "csv_read.total", "rep": rep, "wall_s": round(sum(r["wall_s"] for r in cr), 3),
@@ -409,7 +440,7 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
                     None, logs)
         e["rep"] = 1
         runs.append(e)
-    if base is not None and not keep:
+    if base is not None and base_home is None and not keep:
         shutil.rmtree(base, ignore_errors=True)
     report["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     report["load_avg_at_end"] = os.getloadavg()
@@ -510,6 +541,11 @@ def markdown(report: dict[str, Any]) -> str:
         steps = inner.get("timings") or {}
         if steps:
             lines.append("  time by step (s): " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
+        d = res.get("dbt_all") or {}
+        if d.get("slowest"):
+            lines.append(f"  dbt over the whole backfill ({d['invocations']} invocations, {d['nodes_s']} s in nodes); "
+                         "slowest nodes summed (s, times run): "
+                         + ", ".join(f"{name} {t} ({n})" for name, t, n in d["slowest"]))
         d = res.get("dbt_last") or {}
         if d.get("slowest"):
             lines.append(f"  last dbt invocation of the backfill: elapsed {d.get('elapsed_s', 0):.1f} s; slowest: "
@@ -544,12 +580,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--peer-memory-gib", type=float, default=6.0)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--keep", action="store_true", help="keep the FUGOU_HOMEs of the run")
+    ap.add_argument("--base-home", type=Path, default=None,
+                    help="an existing FUGOU_HOME (imported, days before --end-date built) the daily runs start "
+                         "from; skips the backfill (e.g. the kept home of a failed or earlier run)")
     args = ap.parse_args(argv)
     stages = {s.strip() for s in args.stages.split(",") if s.strip()}
     args.out.mkdir(parents=True, exist_ok=True)
     run(args.orders, args.repeat, out=args.out.resolve(), seed=args.seed, end_date=args.end_date, days=args.days,
         backfill_days=args.backfill_days, backfill_repeat=args.backfill_repeat, stages=stages,
-        peer_timeout=args.peer_timeout, peer_memory_gib=args.peer_memory_gib, keep=args.keep)
+        peer_timeout=args.peer_timeout, peer_memory_gib=args.peer_memory_gib, keep=args.keep,
+        base_home=args.base_home.resolve() if args.base_home else None)
 
 
 if __name__ == "__main__":
