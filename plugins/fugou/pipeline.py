@@ -77,15 +77,18 @@ def report(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str,
 
 
 def finish(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
-    """Record the day's successful run in ``ops.runs``."""
+    """Record the day's successful run in ``ops.runs`` (with the landing files' fingerprint it saw)."""
+    from fugou.status import landing_signature
     from fugou.warehouse import connect, transaction
 
     day = processing_day(logical_date)
-    con = connect((p or paths()).warehouse)
+    p = p or paths()
+    con = connect(p.warehouse)
     try:
         with transaction(con):
             con.execute("delete from ops.runs where run_day = ?", [day])
-            con.execute("insert into ops.runs values (?, current_timestamp, 'success', null)", [day])
+            con.execute("insert into ops.runs values (?, current_timestamp, 'success', ?)",
+                        [day, f"landing {landing_signature(p)}"])
     finally:
         con.close()
     return {"day": day, "status": "success"}

@@ -1,7 +1,7 @@
 """``make run``: demo data if there is none, import it, run the latest day, print a summary.
 
-A second call reuses what exists: the import is a no-op (the manifest knows the files), and when
-the latest day already ran successfully after its last load, the DAG is not run again.
+A second call reuses what exists: no import (the data has landed), and when the latest day already
+ran successfully with the same landing files, the DAG is not run again.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ def latest_landing_day(p: Paths) -> str | None:
 
 
 def _already_done(p: Paths, day: str) -> bool:
+    """The day ran successfully and no landing file was added or changed since."""
+    from fugou.status import landing_signature
+
     if not p.warehouse.exists():
         return False
     try:
@@ -28,14 +31,12 @@ def _already_done(p: Paths, day: str) -> bool:
     except duckdb.Error:
         return False
     try:
-        row = con.execute(
-            "select max(finished_at) > coalesce((select max(loaded_at) from ops.load_manifest), "
-            "timestamp '1970-01-01') from ops.runs where run_day = ? and status = 'success'", [day]).fetchone()
-        return bool(row and row[0])
+        row = con.execute("select detail from ops.runs where run_day = ? and status = 'success'", [day]).fetchone()
     except duckdb.Error:
         return False
     finally:
         con.close()
+    return bool(row) and row[0] == f"landing {landing_signature(p)}"
 
 
 def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) -> str:

@@ -9,6 +9,19 @@ import duckdb
 from fugou.settings import Paths, paths
 
 
+def landing_signature(p: Paths | None = None) -> str:
+    """A fingerprint of every landing file (path, size, modification time): changes when data lands."""
+    import hashlib
+
+    p = p or paths()
+    digest = hashlib.sha256()
+    if p.landing.exists():
+        for file in sorted(f for f in p.landing.rglob("*") if f.is_file()):
+            stat = file.stat()
+            digest.update(f"{file.relative_to(p.landing)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def _open(p: Paths) -> duckdb.DuckDBPyConnection | None:
     if not p.warehouse.exists():
         return None
