@@ -37,7 +37,6 @@ def dbt_env(p: Paths | None = None) -> dict[str, str]:
         DBT_LOG_PATH=str(p.dbt_logs),
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
         FUGOU_DUCKDB_MEMORY_LIMIT=duck["memory_limit"],
-        FUGOU_DUCKDB_TEMP_DIRECTORY=duck["temp_directory"],
     )
     return env
 

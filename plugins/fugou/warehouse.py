@@ -152,16 +152,15 @@ create table if not exists ops.quality_results (
 
 
 def duckdb_settings(p: Paths | None = None) -> dict[str, str]:
-    """Memory cap and spill folder for every DuckDB the pipeline opens (config ``warehouse.memory_limit``)."""
+    """The memory cap for every DuckDB the pipeline opens (config ``warehouse.memory_limit``). Beyond it
+    DuckDB spills to its default folder next to the database file (``warehouse.duckdb.tmp``)."""
     p = p or paths()
-    spill = p.home / ".duckdb_tmp"
-    spill.mkdir(parents=True, exist_ok=True)
-    return {"memory_limit": str(setting("warehouse.memory_limit", p.home)), "temp_directory": str(spill)}
+    return {"memory_limit": str(setting("warehouse.memory_limit", p.home))}
 
 
 def apply_duckdb_settings(con: duckdb.DuckDBPyConnection, p: Paths | None = None) -> None:
-    """``SET`` the memory cap and spill folder on an open connection (a ``config=`` at connect time would
-    clash with other connections to the same file opened without it, e.g. dbt's in-process runner)."""
+    """``SET`` the memory cap on an open connection (a ``config=`` at connect time would clash with other
+    connections to the same file opened without it, e.g. dbt's in-process runner)."""
     for key, value in duckdb_settings(p).items():
         con.execute(f"set {key} = '{value}'")
 
