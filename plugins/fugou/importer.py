@@ -51,6 +51,7 @@ from fugou.ingest import (
 )
 from fugou.mappings import Mapping, detect, mapping_by_name, source_columns
 from fugou.settings import Paths, paths
+from fugou.warehouse import duckdb_settings
 
 
 def _safe_stem(path: Path) -> str:
@@ -130,7 +131,7 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
     written: list[Path] = []
     replaced: list[tuple[Path, Path]] = []
     try:
-        con = duckdb.connect()
+        con = duckdb.connect(config=duckdb_settings(p))  # the same memory cap and spill folder as the warehouse
         try:
             if src.suffix.lower() == ".parquet":
                 used, rows = _read_parquet_source(con, src, ent.name, used)
