@@ -131,7 +131,10 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
     written: list[Path] = []
     replaced: list[tuple[Path, Path]] = []
     try:
-        con = duckdb.connect(config=duckdb_settings(p))  # the same memory cap and spill folder as the warehouse
+        # in memory, under the warehouse's memory cap, spilling to FUGOU_HOME/.duckdb_tmp
+        spill = p.home / ".duckdb_tmp"
+        spill.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(config={**duckdb_settings(p), "temp_directory": str(spill)})
         try:
             if src.suffix.lower() == ".parquet":
                 used, rows = _read_parquet_source(con, src, ent.name, used)
