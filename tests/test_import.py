@@ -8,30 +8,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_helpers import query, snapshot
 
 from fugou import settings
 from fugou.importer import import_history
 from fugou.ingest import IngestError
 from fugou.settings import Paths
-from fugou.warehouse import connect
-
-TABLES = ("raw.orders", "raw.order_items", "raw.customers", "raw.opt_outs", "ops.load_manifest", "ops.rejected_rows")
-
-
-def snapshot(p: Paths) -> dict[str, list[tuple]]:
-    con = connect(p.warehouse)
-    try:
-        return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in TABLES}
-    finally:
-        con.close()
-
-
-def query(p: Paths, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(p.warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def landing_files(p: Paths, entity: str) -> list[str]:

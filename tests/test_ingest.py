@@ -9,13 +9,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_helpers import query, snapshot
 
 from fugou import settings
 from fugou.ingest import IngestError, load_pending, shop_now
 from fugou.settings import Paths
-from fugou.warehouse import connect
 
-TABLES = ("raw.orders", "raw.order_items", "raw.customers", "raw.opt_outs", "ops.load_manifest", "ops.rejected_rows")
 ORDER_HEADER = "order_id,customer_id,paid_at,amount,status,refund_amount"
 DAY = "2024-03-10"
 
@@ -33,22 +32,6 @@ def good_orders(day: str, n: int = 40, prefix: str = "o") -> list[str]:
 
 def orders_csv(lines: list[str]) -> str:
     return ORDER_HEADER + "\n" + "\n".join(lines) + "\n"
-
-
-def snapshot(p: Paths) -> dict[str, list[tuple]]:
-    con = connect(p.warehouse)
-    try:
-        return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in TABLES}
-    finally:
-        con.close()
-
-
-def query(p: Paths, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(p.warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def set_config(p: Paths, text: str) -> None:
