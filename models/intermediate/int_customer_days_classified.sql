@@ -11,19 +11,44 @@
 {%- set end_day = fugou_snapshot_day() -%}
 {%- set start_day = fugou_snapshot_start_day() -%}
 {%- set prev_day = fugou_shift_day(start_day, -1) -%}
+{#-
+  Two ways to the same state_on_day rows, chosen at compile time by the number of days built:
+  - a short build (the daily run: the day and the day before) aggregates the paid orders once per
+    day, like a plain RFM query: one pass over the orders per day, no per-customer event history;
+  - a longer range (a backfill) reads the per-customer event states (int_customer_states_accumulated)
+    and range-joins them to the days: the orders are not re-aggregated once per day.
+  Both apply the refund-as-of rules of fugou_order_counts_as_of / fugou_order_net_amount_as_of;
+  tests compare a range build with the day-by-day builds row for row.
+-#}
+{%- set n_days = 0 if end_day is none else (modules.datetime.date.fromisoformat(end_day) - modules.datetime.date.fromisoformat(prev_day)).days + 1 -%}
+{%- set aggregate_per_day = n_days <= var('customer_days_direct_max_days') -%}
 
 -- the lookups its codes must exist in (tested by relationships): upstream so `+this` selects them
 -- depends_on: {{ ref('lifecycle_stages') }}
 -- depends_on: {{ ref('customer_types') }}
 -- depends_on: {{ ref('member_tiers') }}
+-- both paths are always upstream, whichever one this build compiles to
+-- depends_on: {{ ref('int_customer_states_accumulated') }}
+-- depends_on: {{ ref('int_orders_paid') }}
 
 with
+
+{%- if aggregate_per_day %}
+
+paid_orders as (
+
+    select * from {{ ref('int_orders_paid') }}
+    where paid_date <= {{ fugou_snapshot_date() }}
+
+),
+{%- else %}
 
 states as (
 
     select * from {{ ref('int_customer_states_accumulated') }}
 
 ),
+{%- endif %}
 
 customer_versions as (
 
@@ -43,6 +68,39 @@ days as (
     {{ fugou_day_spine(prev_day, end_day) }}
 
 ),
+
+{%- if aggregate_per_day %}
+
+state_on_day as (
+
+    select
+        days.date_day as snapshot_date,
+        paid_orders.customer_id,
+        count(case when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} then 1 end) as frequency,
+        cast(coalesce(sum(case
+            when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }}
+                then {{ fugou_order_net_amount_as_of('paid_orders', 'days.date_day') }}
+        end), 0) as decimal(18, 2)) as monetary,
+        min(case when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} then paid_orders.paid_date end)
+            as first_order_date,
+        max(case when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} then paid_orders.paid_date end)
+            as last_order_date,
+        count(case
+            when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }}
+                and paid_orders.paid_date = days.date_day then 1
+        end) as orders_on_day,
+        cast(coalesce(sum(case
+            when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} and paid_orders.paid_date = days.date_day
+                then {{ fugou_order_net_amount_as_of('paid_orders', 'days.date_day') }}
+        end), 0) as decimal(18, 2)) as revenue_on_day
+    from days
+    cross join paid_orders
+    where paid_orders.paid_date <= days.date_day
+    group by days.date_day, paid_orders.customer_id
+    having count(case when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} then 1 end) > 0
+
+),
+{%- else %}
 
 state_on_day as (
 
@@ -65,6 +123,7 @@ state_on_day as (
     where states.frequency > 0
 
 ),
+{%- endif %}
 
 with_attributes as (
 

@@ -31,14 +31,8 @@ orders_as_of_event as (
         event_days.event_date,
         paid_orders.order_id,
         paid_orders.paid_date,
-        paid_orders.amount
-            - case
-                when paid_orders.refund_date <= event_days.event_date then paid_orders.refund_amount
-                else 0
-            end as net_amount_as_of,
-        not (
-            paid_orders.is_full_refund and paid_orders.refund_date <= event_days.event_date
-        ) as counts_as_of
+        {{ fugou_order_net_amount_as_of('paid_orders', 'event_days.event_date') }} as net_amount_as_of,
+        {{ fugou_order_counts_as_of('paid_orders', 'event_days.event_date') }} as counts_as_of
     from event_days
     inner join paid_orders
         on paid_orders.customer_id = event_days.customer_id

@@ -1,4 +1,7 @@
-{#- Every version of every customer (no PII): a raw.customers row is valid from its _partition_date
+{{ config(materialized='table') }}
+{#- A table, not a view: its two windows over every customer row were recomputed by each of the
+    several models reading it (measured: the campaign candidates took 57 s at 10M orders).
+    Every version of every customer (no PII): a raw.customers row is valid from its _partition_date
     until the customer's next version. Several rows for one customer in one partition: the last
     loaded wins. Only versions valid by snapshot_date. -#}
 

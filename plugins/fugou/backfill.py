@@ -65,7 +65,7 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
                  f"({sent.get('sends')} sends, {sent.get('control')} control)")
     refresh = len(days) + 35  # every KPI period that ends in the range (or within 35 days before it)
     timed("shop_kpis", lambda: dbt.build(end, select=ONCE_AT_THE_END, extra_vars={"kpi_refresh_days": refresh}, p=p))
-    timed("publish", lambda: pipeline.publish(end, p))
+    timed("publish", lambda: pipeline.publish(end, p, since=start))
     report = timed("report", lambda: pipeline.report(end, p))
     progress(f"  published {p.analytics}; report {report['report']}")
     progress("  time by step: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))

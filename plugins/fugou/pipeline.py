@@ -59,12 +59,12 @@ def export_evaluations(logical_date: dt.datetime | str, p: Paths | None = None) 
     return {"day": day, **_jsonable(export(day, p))}
 
 
-def publish(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
-    """Swap in the analysts' read-only copy of the marts."""
+def publish(logical_date: dt.datetime | str, p: Paths | None = None, *, since: str | None = None) -> dict[str, Any]:
+    """Swap in the analysts' read-only copy of the marts (``since``: the first day the run rebuilt)."""
     from fugou.publish import publish as do_publish
 
     day = processing_day(logical_date)
-    result = do_publish(day, p)
+    result = do_publish(day, p, since=since)
     return {"day": day, "analytics": result["analytics"], "tables": len(result["tables"])}
 
 

@@ -1,4 +1,6 @@
+{{ config(materialized='table') }}
 {#-
+  A table: the candidates model reads it once per trigger (ten times).
   Every customer (>= 1 paid order by snapshot_date) on snapshot_date with what the campaign rules
   need: type, stage, tier (and yesterday's), RFM, birthday and credit level, whether a phone / e-mail
   is on file, consent per channel, and opt-outs (退订) received by snapshot_date per channel.

@@ -59,18 +59,31 @@ paid_orders as (
 
 ),
 
--- orders that still count as paid on snapshot_date (not fully refunded by then), with logistics dates
+-- orders shipped or delivered on a day a logistics trigger looks at (few: filtered before the join)
+moved_orders as (
+
+    select order_id, shipped_date, delivered_date
+    from orders
+    where shipped_date = {{ snapshot_date }}
+        or delivered_date = {{ snapshot_date }}
+        or {{ dbt.datediff('delivered_date', snapshot_date, 'day') }} in (
+            select trigger_days from catalog where trigger = 'days_after_delivery'
+        )
+
+),
+
+-- of those, the orders that still count as paid on snapshot_date (not fully refunded by then)
 live_orders as (
 
     select
         paid_orders.customer_id,
-        orders.shipped_date,
-        orders.delivered_date
-    from paid_orders
-    inner join orders
-        on orders.order_id = paid_orders.order_id
+        moved_orders.shipped_date,
+        moved_orders.delivered_date
+    from moved_orders
+    inner join paid_orders
+        on paid_orders.order_id = moved_orders.order_id
     where paid_orders.paid_date <= {{ snapshot_date }}
-        and not (paid_orders.is_full_refund and paid_orders.refund_date <= {{ snapshot_date }})
+        and {{ fugou_order_counts_as_of('paid_orders', snapshot_date) }}
 
 ),
 

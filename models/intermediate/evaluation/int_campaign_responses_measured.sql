@@ -122,21 +122,14 @@ window_orders as (
         measured_windows.channel,
         measured_windows.window_days,
         paid_orders.order_id,
-        paid_orders.amount
-            - case
-                when paid_orders.refund_date <= measured_windows.measured_through_date then paid_orders.refund_amount
-                else 0
-            end as net_amount,
+        {{ fugou_order_net_amount_as_of('paid_orders', 'measured_windows.measured_through_date') }} as net_amount,
         coalesce(paid_orders.coupon_code = measured_windows.coupon_code, false) as is_coupon_order
     from measured_windows
     inner join paid_orders
         on paid_orders.customer_id = measured_windows.customer_id
         and paid_orders.paid_date > measured_windows.send_date
         and paid_orders.paid_date <= measured_windows.measured_through_date
-    where not (
-        paid_orders.is_full_refund
-        and paid_orders.refund_date <= measured_windows.measured_through_date
-    )
+    where {{ fugou_order_counts_as_of('paid_orders', 'measured_windows.measured_through_date') }}
 
 ),
 

@@ -106,14 +106,12 @@ period_orders as (
         periods.period_start,
         paid_orders.customer_id,
         paid_orders.order_id,
-        paid_orders.amount
-            - case when paid_orders.refund_date <= periods.measured_through_date then paid_orders.refund_amount else 0 end
-            as net_amount
+        {{ fugou_order_net_amount_as_of('paid_orders', 'periods.measured_through_date') }} as net_amount
     from periods
     inner join paid_orders
         on paid_orders.paid_date >= periods.period_start
         and paid_orders.paid_date <= periods.measured_through_date
-    where not (paid_orders.is_full_refund and paid_orders.refund_date <= periods.measured_through_date)
+    where {{ fugou_order_counts_as_of('paid_orders', 'periods.measured_through_date') }}
 
 ),
 
