@@ -238,13 +238,18 @@ def raw_batches(con, day: str, config: dict[str, Any]) -> list:
     return suites.raw.batches(day, frames, history, raw_cfg, config["warning"])
 
 
+# the contact facts of the customers a day's send checks look at ({wanted}: a query of their ids), read
+# from raw independently of the models; only those customers, not the whole customer file
 CONTACTS_SQL = """
-with customers as (
+with wanted as (
+    {wanted}
+),
+customers as (
     select customer_id, sms_opt_in, email_opt_in, phone, email,
            row_number() over (partition by customer_id
                               order by _partition_date desc, _loaded_at desc, _source_line desc) as version
     from raw.customers
-    where _partition_date <= $day
+    where _partition_date <= $day and customer_id in (select customer_id from wanted)
 ),
 opt_outs as (
     select customer_id,
@@ -253,6 +258,7 @@ opt_outs as (
            bool_or(lower(trim(channel)) in ('phone', 'all')) as opted_out_phone
     from raw.opt_outs
     where _partition_date <= $day and cast(opted_out_at as date) <= $day
+        and customer_id in (select customer_id from wanted)
     group by customer_id
 ),
 ids as (
@@ -302,8 +308,12 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
     snapshot = expected = None
     why = "intermediate.int_orders_paid does not exist"
     if _exists(con, suites.customer_facts.TABLE):
+        # only the columns the suite checks: the day has a row per customer (millions in a big shop)
+        checked = [c for c in suites.customer_facts.CHECKED_COLUMNS
+                   if c in _columns(con, suites.customer_facts.TABLE)]
         snapshot = con.execute(
-            f"select * from {suites.customer_facts.TABLE} where snapshot_date = ? order by customer_id", [day]
+            f"select {', '.join(checked)} from {suites.customer_facts.TABLE} where snapshot_date = ? "
+            "order by customer_id", [day]
         ).df()
         if _exists(con, "intermediate.int_orders_paid"):
             missing = RECONCILIATION_COLUMNS - _columns(con, "intermediate.int_orders_paid")
@@ -329,7 +339,14 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
         ledger = con.execute(
             "select customer_id, campaign_code, channel, outcome from ops.sends where send_date = ?", [day]
         ).df()
-    contacts = con.execute(CONTACTS_SQL, {"day": day}).df()
+    wanted = []  # whose contacts the checks need: the day's senders and the day's ledger
+    if decisions is not None:
+        wanted.append(f"select customer_id from {suites.campaigns.DECISIONS} where decision_date = $day "
+                      "and outcome = 'send'")
+    if ledger is not None:
+        wanted.append("select customer_id from ops.sends where send_date = $day")
+    contacts = con.execute(CONTACTS_SQL.format(
+        wanted=" union ".join(wanted) or "select cast(null as varchar) as customer_id where false"), {"day": day}).df()
     out += suites.campaigns.batches(day, decisions, contacts, catalog, ledger, config["campaigns"], warnings)
 
     # campaign evaluation (rows of the day when the mart has a date column)
