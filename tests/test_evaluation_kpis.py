@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from dbt_helpers import make_warehouse, order, query
@@ -94,3 +95,16 @@ def test_daily_incremental_runs_equal_one_full_build(tmp_path):
     rows = {(r["period_grain"], r["period_start"].isoformat()): r for r in incremental_rows}
     assert rows[("week", "2024-03-11")]["is_complete"] and rows[("month", "2024-03-01")]["is_complete"]
     assert incremental_rows == query(full, sql)
+
+    # a period stored as complete is final: the next daily run does not recompute it ...
+    con = duckdb.connect(str(daily.warehouse))
+    con.execute("update marts.fct_shop_kpis set buyers = -1 "
+                "where period_grain = 'week' and period_start = '2024-03-11'")
+    con.close()
+    dbt.run_dbt(["run", "--select", "fct_shop_kpis"], variables={"snapshot_date": SNAPSHOT}, p=daily)
+    rows = {(r["period_grain"], r["period_start"].isoformat()): r for r in query(daily, sql)}
+    assert rows[("week", "2024-03-11")]["buyers"] == -1
+    # ... while a backfill (kpi_keep_complete_periods false) recomputes it
+    dbt.run_dbt(["run", "--select", "fct_shop_kpis"], p=daily,
+                variables={"snapshot_date": SNAPSHOT, "kpi_keep_complete_periods": False})
+    assert query(daily, sql) == query(full, sql)

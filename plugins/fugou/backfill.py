@@ -63,8 +63,10 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
         exports[day] = {k: sent.get(k) for k in ("status", "sends", "control")}
         progress(f"  [{i}/{len(days)}] {day}: decisions built, gate passed, send lists {sent.get('status')} "
                  f"({sent.get('sends')} sends, {sent.get('control')} control)")
-    refresh = len(days) + 35  # every KPI period that ends in the range (or within 35 days before it)
-    timed("shop_kpis", lambda: dbt.build(end, select=ONCE_AT_THE_END, extra_vars={"kpi_refresh_days": refresh}, p=p))
+    # every KPI period that ends in the range (or within 35 days before it), complete ones included:
+    # a backfill may rebuild history with corrected orders
+    kpi_vars = {"kpi_refresh_days": len(days) + 35, "kpi_keep_complete_periods": False}
+    timed("shop_kpis", lambda: dbt.build(end, select=ONCE_AT_THE_END, extra_vars=kpi_vars, p=p))
     timed("publish", lambda: pipeline.publish(end, p, since=start))
     report = timed("report", lambda: pipeline.report(end, p))
     progress(f"  published {p.analytics}; report {report['report']}")

@@ -12,7 +12,9 @@
   Incremental (delete+insert by period): the first build computes every period overlapping the var
   kpi_history_days days up to snapshot_date; later runs recompute only the periods that end within
   kpi_refresh_days (35) days before snapshot_date or later and have started by then, i.e. the open
-  week and month and the recently closed ones (a missed day still gets its periods finalised).
+  week and month and the recently closed ones (a missed day still gets its periods finalised), and of
+  those only the ones not yet stored as complete (var kpi_keep_complete_periods; a backfill, which may
+  rebuild history with corrected orders, recomputes them all).
 -#}
 
 {{
@@ -94,6 +96,15 @@ periods as (
     {%- if is_incremental() %}
         and period_end >= cast({{ dbt.dateadd('day', -1 * var('kpi_refresh_days'), snapshot_date) }} as date)
         and period_start <= {{ snapshot_date }}
+        {%- if var('kpi_keep_complete_periods') %}
+        -- a period already stored as complete is final: not recomputed (a backfill sets the var false)
+        and not exists (
+            select 1 from {{ this }} as stored
+            where stored.period_grain = bounded.period_grain
+                and stored.period_start = bounded.period_start
+                and stored.is_complete
+        )
+        {%- endif %}
     {%- endif %}
 
 ),
