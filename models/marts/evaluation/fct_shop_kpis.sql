@@ -17,6 +17,17 @@
   rebuild history with corrected orders, recomputes them all).
 -#}
 
+{#- whether a customer existing at a period's start (start_counts' row) was reachable then -#}
+{%- set reachable_at_start -%}
+    coalesce(
+        (customer_versions.has_phone and customer_versions.sms_opt_in
+            and not coalesce(first_opt_outs.first_sms_opt_out_date < start_states.period_start, false))
+        or (customer_versions.has_email and customer_versions.email_opt_in
+            and not coalesce(first_opt_outs.first_email_opt_out_date < start_states.period_start, false)),
+        false
+    )
+{%- endset -%}
+
 {{
     config(
         materialized='incremental',
@@ -139,36 +150,15 @@ period_buyers as (
 
 ),
 
--- each customer's state at the end of the day before the period: a customer (>= 1 paid order) then,
--- and the lifecycle stage it was in (macro fugou_lifecycle_stage, as in int_customer_days_classified)
-start_states as (
+-- the customers' opt-outs: the first one per channel (an opt-out is never undone)
+first_opt_outs as (
 
     select
-        periods.period_grain,
-        periods.period_start,
-        states.customer_id,
-        {{ fugou_lifecycle_stage(dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day')) }}
-            as lifecycle_stage_at_start
-    from periods
-    inner join states
-        on states.event_date <= periods.day_before_start
-        and (states.next_event_date is null or states.next_event_date > periods.day_before_start)
-    where states.frequency > 0
-
-),
-
-opt_outs_before as (
-
-    select
-        periods.period_grain,
-        periods.period_start,
-        opt_outs.customer_id,
-        max(case when opt_outs.channel in ('sms', 'all') then 1 else 0 end) = 1 as opted_out_sms,
-        max(case when opt_outs.channel in ('email', 'all') then 1 else 0 end) = 1 as opted_out_email
-    from periods
-    inner join opt_outs
-        on opt_outs.opted_out_date < periods.period_start
-    group by periods.period_grain, periods.period_start, opt_outs.customer_id
+        customer_id,
+        min(case when channel in ('sms', 'all') then opted_out_date end) as first_sms_opt_out_date,
+        min(case when channel in ('email', 'all') then opted_out_date end) as first_email_opt_out_date
+    from opt_outs
+    group by customer_id
 
 ),
 
@@ -187,51 +177,31 @@ opt_outs_during as (
 
 ),
 
--- reachable at period start: a customer then, with a consented contact (phone + SMS consent, or
--- e-mail + e-mail consent, as on file at the end of the day before) not opted out of that channel
-reachable as (
+-- each customer's state at the end of the day before the period: a customer (>= 1 paid order) then,
+-- and the lifecycle stage it was in (macro fugou_lifecycle_stage, as in int_customer_days_classified).
+-- One row per period and existing customer (millions per period in a big shop): read ONCE, by
+-- start_counts, which folds it into per-period counts as it streams.
+start_states as (
 
     select
-        start_states.period_grain,
-        start_states.period_start,
-        start_states.customer_id
-    from start_states
-    inner join periods
-        on periods.period_grain = start_states.period_grain
-        and periods.period_start = start_states.period_start
-    inner join customer_versions
-        on customer_versions.customer_id = start_states.customer_id
-        and customer_versions.valid_from <= periods.day_before_start
-        and (customer_versions.valid_to is null or customer_versions.valid_to > periods.day_before_start)
-    left join opt_outs_before
-        on opt_outs_before.period_grain = start_states.period_grain
-        and opt_outs_before.period_start = start_states.period_start
-        and opt_outs_before.customer_id = start_states.customer_id
-    where (customer_versions.has_phone and customer_versions.sms_opt_in
-            and not coalesce(opt_outs_before.opted_out_sms, false))
-        or (customer_versions.has_email and customer_versions.email_opt_in
-            and not coalesce(opt_outs_before.opted_out_email, false))
+        periods.period_grain,
+        periods.period_start,
+        periods.day_before_start,
+        states.customer_id,
+        {{ fugou_lifecycle_stage(dbt.datediff('states.last_order_date', 'periods.day_before_start', 'day')) }}
+            as lifecycle_stage_at_start
+    from periods
+    inner join states
+        on states.event_date <= periods.day_before_start
+        and coalesce(states.next_event_date, {{ fugou_date_literal('9999-12-31') }}) > periods.day_before_start
+    where states.frequency > 0
 
 ),
 
-buyer_counts as (
-
-    select
-        period_buyers.period_grain,
-        period_buyers.period_start,
-        count(*) as buyers,
-        sum(period_buyers.orders) as orders,
-        sum(period_buyers.revenue) as revenue,
-        sum(case when start_states.customer_id is null then 1 else 0 end) as new_buyers
-    from period_buyers
-    left join start_states
-        on start_states.period_grain = period_buyers.period_grain
-        and start_states.period_start = period_buyers.period_start
-        and start_states.customer_id = period_buyers.customer_id
-    group by period_buyers.period_grain, period_buyers.period_start
-
-),
-
+-- per period, over the customers existing at its start: how many bought in it (复购), were silent or
+-- sleeping and bought (唤醒), were reachable (a consented contact as on file at the end of the day
+-- before: phone + SMS consent or e-mail + e-mail consent, not opted out of that channel before the
+-- period) and of those opted out during it (退订)
 start_counts as (
 
     select
@@ -245,29 +215,40 @@ start_counts as (
         sum(case when start_states.lifecycle_stage_at_start = 'sleeping' then 1 else 0 end)
             as sleeping_customers_at_start,
         sum(case when start_states.lifecycle_stage_at_start = 'sleeping' and period_buyers.customer_id is not null
-            then 1 else 0 end) as woken_sleeping_customers
+            then 1 else 0 end) as woken_sleeping_customers,
+        sum(case when {{ reachable_at_start }} then 1 else 0 end) as reachable_customers_at_start,
+        sum(case when {{ reachable_at_start }} and opt_outs_during.customer_id is not null then 1 else 0 end)
+            as unsubscribed_customers
     from start_states
     left join period_buyers
         on period_buyers.period_grain = start_states.period_grain
         and period_buyers.period_start = start_states.period_start
         and period_buyers.customer_id = start_states.customer_id
+    left join customer_versions
+        on customer_versions.customer_id = start_states.customer_id
+        and customer_versions.valid_from <= start_states.day_before_start
+        and coalesce(customer_versions.valid_to, {{ fugou_date_literal('9999-12-31') }}) > start_states.day_before_start
+    left join first_opt_outs
+        on first_opt_outs.customer_id = start_states.customer_id
+    left join opt_outs_during
+        on opt_outs_during.period_grain = start_states.period_grain
+        and opt_outs_during.period_start = start_states.period_start
+        and opt_outs_during.customer_id = start_states.customer_id
     group by start_states.period_grain, start_states.period_start
 
 ),
 
-unsubscribe_counts as (
+-- buyers of the period; those who were customers at its start are start_counts' repurchasing ones
+buyer_counts as (
 
     select
-        reachable.period_grain,
-        reachable.period_start,
-        count(*) as reachable_customers_at_start,
-        sum(case when opt_outs_during.customer_id is not null then 1 else 0 end) as unsubscribed_customers
-    from reachable
-    left join opt_outs_during
-        on opt_outs_during.period_grain = reachable.period_grain
-        and opt_outs_during.period_start = reachable.period_start
-        and opt_outs_during.customer_id = reachable.customer_id
-    group by reachable.period_grain, reachable.period_start
+        period_grain,
+        period_start,
+        count(*) as buyers,
+        sum(orders) as orders,
+        sum(revenue) as revenue
+    from period_buyers
+    group by period_grain, period_start
 
 ),
 
@@ -288,7 +269,7 @@ counted as (
         periods.is_complete,
         periods.measured_through_date,
         coalesce(buyer_counts.buyers, 0) as buyers,
-        coalesce(buyer_counts.new_buyers, 0) as new_buyers,
+        coalesce(buyer_counts.buyers, 0) - coalesce(start_counts.repurchasing_customers, 0) as new_buyers,
         coalesce(buyer_counts.orders, 0) as orders,
         cast(coalesce(buyer_counts.revenue, 0) as decimal(18, 2)) as revenue,
         coalesce(start_counts.existing_customers, 0) as existing_customers,
@@ -297,17 +278,14 @@ counted as (
         coalesce(start_counts.sleeping_customers_at_start, 0) as sleeping_customers_at_start,
         coalesce(start_counts.woken_silent_customers, 0) as woken_silent_customers,
         coalesce(start_counts.woken_sleeping_customers, 0) as woken_sleeping_customers,
-        coalesce(unsubscribe_counts.reachable_customers_at_start, 0) as reachable_customers_at_start,
-        coalesce(unsubscribe_counts.unsubscribed_customers, 0) as unsubscribed_customers,
+        coalesce(start_counts.reachable_customers_at_start, 0) as reachable_customers_at_start,
+        coalesce(start_counts.unsubscribed_customers, 0) as unsubscribed_customers,
         coalesce(opt_out_counts.opt_outs, 0) as opt_outs
     from periods
     left join buyer_counts
         on buyer_counts.period_grain = periods.period_grain and buyer_counts.period_start = periods.period_start
     left join start_counts
         on start_counts.period_grain = periods.period_grain and start_counts.period_start = periods.period_start
-    left join unsubscribe_counts
-        on unsubscribe_counts.period_grain = periods.period_grain
-        and unsubscribe_counts.period_start = periods.period_start
     left join opt_out_counts
         on opt_out_counts.period_grain = periods.period_grain and opt_out_counts.period_start = periods.period_start
 
