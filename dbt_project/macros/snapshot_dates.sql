@@ -7,11 +7,18 @@
 
   Commands that do not build (compile, docs generate, ls, parse) may omit the vars: the day then
   renders as a typed null and the models select nothing.
+
+  The var may also come from the environment variable FUGOU_SNAPSHOT_DATE (fugou's own runs use it):
+  dbt re-parses the whole project whenever --vars change, but only the files that read an environment
+  variable when that variable changes (partial parsing), which saves seconds on every daily run.
 -#}
 
 {% macro fugou_snapshot_day() -%}
     {#- the snapshot day as a 'YYYY-MM-DD' string, or none when not given -#}
     {%- set value = var('snapshot_date', none) -%}
+    {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
+        {%- set value = env_var('FUGOU_SNAPSHOT_DATE', '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
         {%- if execute and flags.WHICH in ('run', 'build') -%}
             {{ exceptions.raise_compiler_error("var 'snapshot_date' (YYYY-MM-DD) is required: pass --vars '{snapshot_date: 2024-01-31}'") }}

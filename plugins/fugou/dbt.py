@@ -38,6 +38,7 @@ def dbt_env(p: Paths | None = None) -> dict[str, str]:
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
         FUGOU_DUCKDB_MEMORY_LIMIT=duck["memory_limit"],
     )
+    env.pop("FUGOU_SNAPSHOT_DATE", None)  # only ever the day of this call (run_dbt's snapshot_date)
     return env
 
 
@@ -47,16 +48,25 @@ def run_dbt(
     variables: dict[str, Any] | None = None,
     p: Paths | None = None,
     capture: bool = True,
+    snapshot_date: str | None = None,
 ) -> str:
-    """Run ``dbt <command> --vars <variables>``; raise :class:`DbtError` on failure. Returns stdout."""
+    """Run ``dbt <command> --vars <variables>``; raise :class:`DbtError` on failure. Returns stdout.
+
+    ``snapshot_date`` goes in the environment (``FUGOU_SNAPSHOT_DATE``, read by the snapshot-date
+    macros) rather than in ``--vars``: a change of ``--vars`` makes dbt re-parse the whole project,
+    a changed environment variable only the files that read it.
+    """
     exe = Path(sys.executable).with_name("dbt")
     args = [str(exe), *command]
     if variables:
         args += ["--vars", json.dumps(variables, default=str)]
+    env = dbt_env(p)
+    if snapshot_date is not None:
+        env["FUGOU_SNAPSHOT_DATE"] = snapshot_date
     proc = subprocess.run(
         args,
         cwd=DBT_PROJECT_DIR,
-        env=dbt_env(p),
+        env=env,
         text=True,
         capture_output=capture,
     )
@@ -75,4 +85,4 @@ def build(day: str, *, select: Sequence[str] = (), exclude: Sequence[str] = (),
         command += ["--select", *select]
     if exclude:
         command += ["--exclude", *exclude]
-    return run_dbt(command, variables={"snapshot_date": day, **(extra_vars or {})}, p=p)
+    return run_dbt(command, variables=extra_vars or None, p=p, snapshot_date=day)
