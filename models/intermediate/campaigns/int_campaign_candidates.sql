@@ -18,6 +18,26 @@
     {%- set is_leap, month, dom, prev_month = true, 0, 0, 0 -%}
 {%- endif -%}
 {%- set snapshot_date = fugou_snapshot_date() -%}
+{#-
+  The campaign's audience filters (customer types, lifecycle stages, min_monetary, high_value_only),
+  applied inside every trigger step below, where `catalog` is already narrowed to that trigger's
+  campaigns. (Applied once after a join of all triggers with the audience and the catalog, DuckDB
+  joined the whole audience with the catalog on these inequalities first: 35M rows, 27 s at 10M orders.)
+-#}
+{%- set eligible -%}
+    ({{ fugou_in_pipe_list('catalog.customer_types', 'audience.customer_type') }}
+            and {{ fugou_in_pipe_list('catalog.lifecycle_stages', 'audience.lifecycle_stage') }}
+            and audience.monetary >= coalesce(catalog.min_monetary, 0)
+            and (
+                not coalesce(catalog.high_value_only, false)
+                {%- if var('campaign_high_credit_levels') | length > 0 %}
+                or audience.credit_level in (
+                    {%- for level in var('campaign_high_credit_levels') %}'{{ level }}'{{ ", " if not loop.last }}{% endfor -%}
+                )
+                {%- endif %}
+                or audience.m_score >= {{ var('campaign_high_value_min_m_score') }}
+            ))
+{%- endset %}
 
 
 with
@@ -91,9 +111,12 @@ shipped_today as (
 
     select distinct catalog.campaign_code, live_orders.customer_id
     from live_orders
+    inner join audience
+        on audience.customer_id = live_orders.customer_id
     inner join catalog
         on catalog.trigger = 'order_shipped'
     where live_orders.shipped_date = {{ snapshot_date }}
+        and {{ eligible }}
 
 ),
 
@@ -101,9 +124,12 @@ delivered_today as (
 
     select distinct catalog.campaign_code, live_orders.customer_id
     from live_orders
+    inner join audience
+        on audience.customer_id = live_orders.customer_id
     inner join catalog
         on catalog.trigger = 'order_delivered'
     where live_orders.delivered_date = {{ snapshot_date }}
+        and {{ eligible }}
 
 ),
 
@@ -111,10 +137,13 @@ days_after_delivery as (
 
     select distinct catalog.campaign_code, live_orders.customer_id
     from live_orders
+    inner join audience
+        on audience.customer_id = live_orders.customer_id
     inner join catalog
         on catalog.trigger = 'days_after_delivery'
     where live_orders.delivered_date is not null
         and {{ dbt.datediff('live_orders.delivered_date', snapshot_date, 'day') }} = catalog.trigger_days
+        and {{ eligible }}
 
 ),
 
@@ -125,6 +154,7 @@ days_after_first_order as (
     inner join catalog
         on catalog.trigger = 'days_after_first_order'
         and audience.days_since_first_order = catalog.trigger_days
+    where {{ eligible }}
 
 ),
 
@@ -136,6 +166,7 @@ stage_entry as (
         on catalog.trigger = 'stage_entry'
     where audience.previous_lifecycle_stage is not null
         and audience.lifecycle_stage <> audience.previous_lifecycle_stage
+        and {{ eligible }}
 
 ),
 
@@ -152,6 +183,7 @@ season_start as (
         on last_season.month = {{ prev_month }}
     where {{ dom }} = 1
         and this_season.season <> last_season.season
+        and {{ eligible }}
 
 ),
 
@@ -164,6 +196,7 @@ promotion_days as (
     inner join promotions
         on {{ snapshot_date }} between promotions.start_date and promotions.end_date
         and {{ fugou_in_pipe_list('catalog.promo_types', 'promotions.promo_type') }}
+    where {{ eligible }}
 
 ),
 
@@ -181,6 +214,7 @@ birthday as (
             or (extract(month from audience.birthday) = 2 and extract(day from audience.birthday) = 29)
             {%- endif %}
         )
+        and {{ eligible }}
 
 ),
 
@@ -192,6 +226,7 @@ tier_upgrade as (
         on catalog.trigger = 'tier_upgrade'
     where audience.previous_member_tier is not null
         and {{ fugou_tier_rank('audience.member_tier') }} > {{ fugou_tier_rank('audience.previous_member_tier') }}
+        and {{ eligible }}
 
 ),
 
@@ -211,6 +246,7 @@ post_promotion as (
         and mod({{ dbt.datediff('promotions.end_date', snapshot_date, 'day') }} - 1, catalog.trigger_days) = 0
         and {{ dbt.datediff('promotions.end_date', snapshot_date, 'day') }} - 1
             < catalog.trigger_days * coalesce(catalog.trigger_max_times, 1)
+        and {{ eligible }}
 
 ),
 
@@ -266,18 +302,6 @@ final as (
         on audience.customer_id = triggered.customer_id
     inner join catalog
         on catalog.campaign_code = triggered.campaign_code
-    where {{ fugou_in_pipe_list('catalog.customer_types', 'audience.customer_type') }}
-        and {{ fugou_in_pipe_list('catalog.lifecycle_stages', 'audience.lifecycle_stage') }}
-        and audience.monetary >= coalesce(catalog.min_monetary, 0)
-        and (
-            not coalesce(catalog.high_value_only, false)
-            {%- if var('campaign_high_credit_levels') | length > 0 %}
-            or audience.credit_level in (
-                {%- for level in var('campaign_high_credit_levels') %}'{{ level }}'{{ ", " if not loop.last }}{% endfor -%}
-            )
-            {%- endif %}
-            or audience.m_score >= {{ var('campaign_high_value_min_m_score') }}
-        )
 
 )
 
