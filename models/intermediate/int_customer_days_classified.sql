@@ -71,33 +71,50 @@ days as (
 
 {%- if aggregate_per_day %}
 
-state_on_day as (
+-- one pass over the paid orders, grouped by customer, with one set of measures per day (the few
+-- days of a short build are known when the model compiles)
+customer_totals as (
 
     select
-        days.date_day as snapshot_date,
-        paid_orders.customer_id,
-        count(case when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} then 1 end) as frequency,
-        cast(coalesce(sum(case
-            when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }}
-                then {{ fugou_order_net_amount_as_of('paid_orders', 'days.date_day') }}
-        end), 0) as decimal(18, 2)) as monetary,
-        min(case when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} then paid_orders.paid_date end)
-            as first_order_date,
-        max(case when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} then paid_orders.paid_date end)
-            as last_order_date,
-        count(case
-            when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }}
-                and paid_orders.paid_date = days.date_day then 1
-        end) as orders_on_day,
-        cast(coalesce(sum(case
-            when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} and paid_orders.paid_date = days.date_day
-                then {{ fugou_order_net_amount_as_of('paid_orders', 'days.date_day') }}
-        end), 0) as decimal(18, 2)) as revenue_on_day
-    from days
-    cross join paid_orders
-    where paid_orders.paid_date <= days.date_day
-    group by days.date_day, paid_orders.customer_id
-    having count(case when {{ fugou_order_counts_as_of('paid_orders', 'days.date_day') }} then 1 end) > 0
+        paid_orders.customer_id
+        {%- for i in range(n_days) %}
+        {%- set on = fugou_date_literal(fugou_shift_day(prev_day, i)) %}
+        {%- set counts = fugou_order_counts_as_of('paid_orders', on) ~ ' and paid_orders.paid_date <= ' ~ on %}
+        ,
+        count(case when {{ counts }} then 1 end) as frequency_{{ i }},
+        sum(case when {{ counts }} then {{ fugou_order_net_amount_as_of('paid_orders', on) }} end) as monetary_{{ i }},
+        min(case when {{ counts }} then paid_orders.paid_date end) as first_order_date_{{ i }},
+        max(case when {{ counts }} then paid_orders.paid_date end) as last_order_date_{{ i }},
+        count(case when {{ counts }} and paid_orders.paid_date = {{ on }} then 1 end) as orders_on_day_{{ i }},
+        sum(case
+            when {{ counts }} and paid_orders.paid_date = {{ on }}
+                then {{ fugou_order_net_amount_as_of('paid_orders', on) }}
+        end) as revenue_on_day_{{ i }}
+        {%- endfor %}
+    from paid_orders
+    group by paid_orders.customer_id
+
+),
+
+state_on_day as (
+    {%- for i in range(n_days) %}
+
+    select
+        {{ fugou_date_literal(fugou_shift_day(prev_day, i)) }} as snapshot_date,
+        customer_id,
+        frequency_{{ i }} as frequency,
+        cast(coalesce(monetary_{{ i }}, 0) as decimal(18, 2)) as monetary,
+        first_order_date_{{ i }} as first_order_date,
+        last_order_date_{{ i }} as last_order_date,
+        orders_on_day_{{ i }} as orders_on_day,
+        cast(coalesce(revenue_on_day_{{ i }}, 0) as decimal(18, 2)) as revenue_on_day
+    from customer_totals
+    where frequency_{{ i }} > 0
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
 
 ),
 {%- else %}
@@ -163,61 +180,83 @@ current_days as (
 -- RFM scores: 1 + floor(5 × customers strictly worse / customers that day); equal values share a
 -- score. R is better when fewer days, F and M when larger. "High" = strictly better than the day's
 -- mean, compared exactly (value × n against the sum) so a customer exactly at the mean is "low".
-day_windows as (
+-- "Strictly worse" is counted over the day's distinct values (a running sum of customers per value)
+-- and joined back: the same numbers as rank() - 1 over the customers, without sorting millions of rows.
+day_totals as (
 
-    -- narrow rows: the window sorts carry only the measures
     select
         snapshot_date,
-        customer_id,
-        count(*) over (partition by snapshot_date) as customers_on_day,
-        rank() over (partition by snapshot_date order by recency_days desc) - 1 as worse_recency,
-        rank() over (partition by snapshot_date order by frequency) - 1 as worse_frequency,
-        rank() over (partition by snapshot_date order by monetary) - 1 as worse_monetary,
-        recency_days * count(*) over (partition by snapshot_date)
-            < sum(recency_days) over (partition by snapshot_date) as r_high,
-        frequency * count(*) over (partition by snapshot_date)
-            > sum(frequency) over (partition by snapshot_date) as f_high,
-        monetary * count(*) over (partition by snapshot_date)
-            > sum(monetary) over (partition by snapshot_date) as m_high
+        count(*) as customers_on_day,
+        sum(recency_days) as sum_recency_days,
+        sum(frequency) as sum_frequency,
+        sum(monetary) as sum_monetary
     from current_days
+    group by snapshot_date
+
+),
+{%- for measure, worse_first in [('recency_days', 'desc'), ('frequency', 'asc'), ('monetary', 'asc')] %}
+
+{{ measure }}_values as (
+
+    select snapshot_date, {{ measure }}, count(*) as customers
+    from current_days
+    group by snapshot_date, {{ measure }}
 
 ),
 
-scores as (
+{{ measure }}_worse as (
 
     select
-        day_windows.snapshot_date,
-        day_windows.customer_id,
-        cast(floor(5.0 * day_windows.worse_recency / day_windows.customers_on_day) as integer) + 1 as r_score,
-        cast(floor(5.0 * day_windows.worse_frequency / day_windows.customers_on_day) as integer) + 1 as f_score,
-        cast(floor(5.0 * day_windows.worse_monetary / day_windows.customers_on_day) as integer) + 1 as m_score,
-        day_windows.r_high,
-        day_windows.f_high,
-        day_windows.m_high,
-        segments.segment_code as rfm_segment
-    from day_windows
-    inner join segments
-        on segments.r_high = day_windows.r_high
-        and segments.f_high = day_windows.f_high
-        and segments.m_high = day_windows.m_high
+        snapshot_date,
+        {{ measure }},
+        coalesce(sum(customers) over (
+            partition by snapshot_date order by {{ measure }} {{ worse_first }}
+            rows between unbounded preceding and 1 preceding
+        ), 0) as customers_worse
+    from {{ measure }}_values
+
+),
+{%- endfor %}
+
+measured as (
+
+    select
+        current_days.*,
+        day_totals.customers_on_day,
+        recency_days_worse.customers_worse as worse_recency,
+        frequency_worse.customers_worse as worse_frequency,
+        monetary_worse.customers_worse as worse_monetary,
+        current_days.recency_days * day_totals.customers_on_day < day_totals.sum_recency_days as r_high,
+        current_days.frequency * day_totals.customers_on_day > day_totals.sum_frequency as f_high,
+        current_days.monetary * day_totals.customers_on_day > day_totals.sum_monetary as m_high
+    from current_days
+    inner join day_totals
+        on day_totals.snapshot_date = current_days.snapshot_date
+    inner join recency_days_worse
+        on recency_days_worse.snapshot_date = current_days.snapshot_date
+        and recency_days_worse.recency_days = current_days.recency_days
+    inner join frequency_worse
+        on frequency_worse.snapshot_date = current_days.snapshot_date
+        and frequency_worse.frequency = current_days.frequency
+    inner join monetary_worse
+        on monetary_worse.snapshot_date = current_days.snapshot_date
+        and monetary_worse.monetary = current_days.monetary
 
 ),
 
 segmented as (
 
     select
-        current_days.*,
-        scores.r_score,
-        scores.f_score,
-        scores.m_score,
-        scores.r_high,
-        scores.f_high,
-        scores.m_high,
-        scores.rfm_segment
-    from current_days
-    inner join scores
-        on scores.customer_id = current_days.customer_id
-        and scores.snapshot_date = current_days.snapshot_date
+        measured.*,
+        cast(floor(5.0 * measured.worse_recency / measured.customers_on_day) as integer) + 1 as r_score,
+        cast(floor(5.0 * measured.worse_frequency / measured.customers_on_day) as integer) + 1 as f_score,
+        cast(floor(5.0 * measured.worse_monetary / measured.customers_on_day) as integer) + 1 as m_score,
+        segments.segment_code as rfm_segment
+    from measured
+    inner join segments
+        on segments.r_high = measured.r_high
+        and segments.f_high = measured.f_high
+        and segments.m_high = measured.m_high
 
 ),
 
