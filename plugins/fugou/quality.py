@@ -211,6 +211,16 @@ def _columns(con, qualified: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _as_numpy_number(column: str, data_type: str) -> str:
+    """``column`` for a select list: DECIMAL as DOUBLE, smaller integers as BIGINT, others as they are."""
+    kind = data_type.upper()
+    if kind.startswith("DECIMAL"):
+        return f"cast({column} as double) as {column}"
+    if kind in ("TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"):
+        return f"cast({column} as bigint) as {column}"
+    return column
+
+
 def raw_batches(con, day: str, config: dict[str, Any]) -> list:
     """The raw suites' batches for the landing partitions of ``day``."""
     suites = load_suites()
@@ -308,9 +318,14 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
     snapshot = expected = None
     why = "intermediate.int_orders_paid does not exist"
     if _exists(con, suites.customer_facts.TABLE):
-        # only the columns the suite checks: the day has a row per customer (millions in a big shop)
-        checked = [c for c in suites.customer_facts.CHECKED_COLUMNS
-                   if c in _columns(con, suites.customer_facts.TABLE)]
+        # only the columns the suite checks: the day has a row per customer (millions in a big shop);
+        # numbers as int64 / float64: GX checks ranges vectorised only for those dtypes, and value by
+        # value in Python for others (DECIMAL arrives as Python objects, INTEGER as int32): measured
+        # at 10M orders, 20 s of range checks and 12 s of fetching
+        types = dict(con.execute(
+            "select column_name, data_type from information_schema.columns where table_schema = ? "
+            "and table_name = ?", suites.customer_facts.TABLE.split(".")).fetchall())
+        checked = [_as_numpy_number(c, types[c]) for c in suites.customer_facts.CHECKED_COLUMNS if c in types]
         snapshot = con.execute(
             f"select {', '.join(checked)} from {suites.customer_facts.TABLE} where snapshot_date = ? "
             "order by customer_id", [day]
