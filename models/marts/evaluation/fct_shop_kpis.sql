@@ -17,16 +17,6 @@
   rebuild history with corrected orders, recomputes them all).
 -#}
 
-{#- whether a customer existing at a period's start (start_counts' row) was reachable then -#}
-{%- set reachable_at_start -%}
-    coalesce(
-        (customer_versions.has_phone and customer_versions.sms_opt_in
-            and not coalesce(first_opt_outs.first_sms_opt_out_date < start_states.period_start, false))
-        or (customer_versions.has_email and customer_versions.email_opt_in
-            and not coalesce(first_opt_outs.first_email_opt_out_date < start_states.period_start, false)),
-        false
-    )
-{%- endset -%}
 
 {{
     config(
@@ -198,43 +188,91 @@ start_states as (
 
 ),
 
+-- per customer version, whether it makes the customer reachable by SMS / e-mail (contact + consent)
+-- and from when an opt-out cancels that: one narrow row per version, joined once below
+reach_versions as (
+
+    select
+        customer_versions.customer_id,
+        customer_versions.valid_from,
+        coalesce(customer_versions.valid_to, {{ fugou_date_literal('9999-12-31') }}) as valid_until,
+        coalesce(customer_versions.has_phone and customer_versions.sms_opt_in, false) as sms_reachable,
+        coalesce(customer_versions.has_email and customer_versions.email_opt_in, false) as email_reachable,
+        first_opt_outs.first_sms_opt_out_date,
+        first_opt_outs.first_email_opt_out_date
+    from customer_versions
+    left join first_opt_outs
+        on first_opt_outs.customer_id = customer_versions.customer_id
+
+),
+
+-- per period and customer, what the customer did in it: bought, opted out (one row, joined once below)
+period_activity as (
+
+    select
+        coalesce(period_buyers.period_grain, opt_outs_during.period_grain) as period_grain,
+        coalesce(period_buyers.period_start, opt_outs_during.period_start) as period_start,
+        coalesce(period_buyers.customer_id, opt_outs_during.customer_id) as customer_id,
+        period_buyers.customer_id is not null as bought,
+        opt_outs_during.customer_id is not null as opted_out
+    from period_buyers
+    full outer join opt_outs_during
+        on opt_outs_during.period_grain = period_buyers.period_grain
+        and opt_outs_during.period_start = period_buyers.period_start
+        and opt_outs_during.customer_id = period_buyers.customer_id
+
+),
+
 -- per period, over the customers existing at its start: how many bought in it (复购), were silent or
 -- sleeping and bought (唤醒), were reachable (a consented contact as on file at the end of the day
 -- before: phone + SMS consent or e-mail + e-mail consent, not opted out of that channel before the
--- period) and of those opted out during it (退订)
-start_counts as (
+-- period) and of those opted out during it (退订). Two joins only, both with narrow rows: DuckDB
+-- underestimates the start states and builds its hash tables on them.
+start_reach as (
 
     select
         start_states.period_grain,
         start_states.period_start,
-        count(*) as existing_customers,
-        sum(case when period_buyers.customer_id is not null then 1 else 0 end) as repurchasing_customers,
-        sum(case when start_states.lifecycle_stage_at_start = 'silent' then 1 else 0 end) as silent_customers_at_start,
-        sum(case when start_states.lifecycle_stage_at_start = 'silent' and period_buyers.customer_id is not null
-            then 1 else 0 end) as woken_silent_customers,
-        sum(case when start_states.lifecycle_stage_at_start = 'sleeping' then 1 else 0 end)
-            as sleeping_customers_at_start,
-        sum(case when start_states.lifecycle_stage_at_start = 'sleeping' and period_buyers.customer_id is not null
-            then 1 else 0 end) as woken_sleeping_customers,
-        sum(case when {{ reachable_at_start }} then 1 else 0 end) as reachable_customers_at_start,
-        sum(case when {{ reachable_at_start }} and opt_outs_during.customer_id is not null then 1 else 0 end)
-            as unsubscribed_customers
+        start_states.customer_id,
+        start_states.lifecycle_stage_at_start,
+        coalesce(
+            (reach_versions.sms_reachable
+                and not coalesce(reach_versions.first_sms_opt_out_date < start_states.period_start, false))
+            or (reach_versions.email_reachable
+                and not coalesce(reach_versions.first_email_opt_out_date < start_states.period_start, false)),
+            false
+        ) as is_reachable
     from start_states
-    left join period_buyers
-        on period_buyers.period_grain = start_states.period_grain
-        and period_buyers.period_start = start_states.period_start
-        and period_buyers.customer_id = start_states.customer_id
-    left join customer_versions
-        on customer_versions.customer_id = start_states.customer_id
-        and customer_versions.valid_from <= start_states.day_before_start
-        and coalesce(customer_versions.valid_to, {{ fugou_date_literal('9999-12-31') }}) > start_states.day_before_start
-    left join first_opt_outs
-        on first_opt_outs.customer_id = start_states.customer_id
-    left join opt_outs_during
-        on opt_outs_during.period_grain = start_states.period_grain
-        and opt_outs_during.period_start = start_states.period_start
-        and opt_outs_during.customer_id = start_states.customer_id
-    group by start_states.period_grain, start_states.period_start
+    left join reach_versions
+        on reach_versions.customer_id = start_states.customer_id
+        and reach_versions.valid_from <= start_states.day_before_start
+        and reach_versions.valid_until > start_states.day_before_start
+
+),
+
+start_counts as (
+
+    select
+        start_reach.period_grain,
+        start_reach.period_start,
+        count(*) as existing_customers,
+        sum(case when period_activity.bought then 1 else 0 end) as repurchasing_customers,
+        sum(case when start_reach.lifecycle_stage_at_start = 'silent' then 1 else 0 end) as silent_customers_at_start,
+        sum(case when start_reach.lifecycle_stage_at_start = 'silent' and period_activity.bought
+            then 1 else 0 end) as woken_silent_customers,
+        sum(case when start_reach.lifecycle_stage_at_start = 'sleeping' then 1 else 0 end)
+            as sleeping_customers_at_start,
+        sum(case when start_reach.lifecycle_stage_at_start = 'sleeping' and period_activity.bought
+            then 1 else 0 end) as woken_sleeping_customers,
+        sum(case when start_reach.is_reachable then 1 else 0 end) as reachable_customers_at_start,
+        sum(case when start_reach.is_reachable and period_activity.opted_out then 1 else 0 end)
+            as unsubscribed_customers
+    from start_reach
+    left join period_activity
+        on period_activity.period_grain = start_reach.period_grain
+        and period_activity.period_start = start_reach.period_start
+        and period_activity.customer_id = start_reach.customer_id
+    group by start_reach.period_grain, start_reach.period_start
 
 ),
 
