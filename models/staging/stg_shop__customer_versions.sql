@@ -2,8 +2,9 @@
 {#- A table, not a view: its two windows over every customer row were recomputed by each of the
     several models reading it (measured: the campaign candidates took 57 s at 10M orders).
     Every version of every customer (no PII): a raw.customers row is valid from its _partition_date
-    until the customer's next version. Several rows for one customer in one partition: the last
-    loaded wins. Only versions valid by snapshot_date. -#}
+    until the customer's next version. A customer has at most one row per partition: the load rejects
+    a second one (duplicate_customer_id), so no de-duplication window here. Only versions valid by
+    snapshot_date. -#}
 
 with
 
@@ -11,18 +12,6 @@ source as (
 
     select * from {{ source('shop', 'customers') }}
     where _partition_date <= {{ fugou_snapshot_date() }}
-
-),
-
-last_in_partition as (
-
-    select
-        *,
-        row_number() over (
-            partition by customer_id, _partition_date
-            order by _loaded_at desc, _source_line desc
-        ) as row_rank
-    from source
 
 ),
 
@@ -41,8 +30,7 @@ versions as (
         coalesce(is_fan_group, false) as is_fan_group,
         coalesce(sms_opt_in, false) as sms_opt_in,
         coalesce(email_opt_in, false) as email_opt_in
-    from last_in_partition
-    where row_rank = 1
+    from source
 
 )
 
