@@ -1,9 +1,11 @@
 """``fugou backfill --start D1 --end D2``: the daily flow for a range of past days, oldest first.
 
 What can be set-based is: the landing partitions of the whole range are loaded in one ingest, and the
-customer facts (snapshots, change history, daily trends) of every day in the range are rebuilt by ONE
-dbt run (vars ``snapshot_start_date`` .. ``snapshot_date``), which gives the same rows as building the
-days one by one. What depends on the past is not: the campaign decisions of day D read what was sent
+customer facts (snapshots, change history, daily trends) of every day in the range are rebuilt by one
+dbt run per chunk of days (vars ``snapshot_start_date`` .. ``snapshot_date``), which gives the same rows
+as building the days one by one. A chunk holds as many days as fit the memory cap
+(``warehouse.range_build_customer_days_per_gb``): the whole range for a small shop, a day or two at 10M
+orders. What depends on the past is not: the campaign decisions of day D read what was sent
 before D (fatigue caps, cool-downs, once-only gifts), so decisions, the marts gate, the send lists and
 the evaluation exports go day by day, in date order. Send lists already exported for a day are kept
 unless ``force_exports`` (the export's rerun rule). The published copy and the report are refreshed once,
@@ -22,7 +24,7 @@ from typing import Any
 
 from fugou import dbt, pipeline
 from fugou.dates import day_range
-from fugou.settings import Paths, paths
+from fugou.settings import Paths, paths, setting
 
 # dbt selectors: the customer facts (set-based over a range) and the day-by-day campaign part
 CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
@@ -53,9 +55,12 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
     for i, day in enumerate(days, 1):
         timed("gate_raw", lambda day=day: pipeline.gate("raw", day, p))
         progress(f"  [{i}/{len(days)}] raw gate {day}: passed")
-    timed("customer_facts", lambda: dbt.build(end, select=CUSTOMER_FACTS,
-                                              extra_vars={"snapshot_start_date": start}, p=p))
-    progress(f"  customer facts {start} .. {end}: built (one set-based dbt run)")
+    chunks = facts_chunks(days, p)
+    for first, last in chunks:
+        timed("customer_facts", lambda first=first, last=last: dbt.build(
+            last, select=CUSTOMER_FACTS, extra_vars={"snapshot_start_date": first}, p=p))
+    progress(f"  customer facts {start} .. {end}: built ({len(chunks)} set-based dbt run(s) of up to "
+             f"{max(len(day_range(a, b)) for a, b in chunks)} days)")
     exports: dict[str, Any] = {}
     for i, day in enumerate(days, 1):
         timed("campaigns_dbt",
@@ -76,6 +81,30 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
     progress(f"  published {p.analytics}; report {report['report']}")
     progress("  time by step: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
     return {"days": days, "exports": exports, "timings": timings}
+
+
+def facts_chunks(days: list[str], p: Paths) -> list[tuple[str, str]]:
+    """The range split into runs of consecutive days of at most ``warehouse.range_build_customer_days_per_gb``
+    × ``warehouse.memory_limit`` (GB) customer-days (the customers: buyers in ``raw.orders`` by the last
+    day), as even as possible; returns (first, last) day pairs, oldest first."""
+    import math
+
+    from fugou.warehouse import connect, duckdb_settings
+
+    con = connect(p.warehouse, read_only=True)
+    try:
+        customers = con.execute("select count(distinct customer_id) from raw.orders where _partition_date <= ?",
+                                [days[-1]]).fetchone()[0] or 1
+    finally:
+        con.close()
+    limit = duckdb_settings(p)["memory_limit"].strip().upper()
+    units = {"KB": 1e-6, "MB": 1e-3, "GB": 1.0, "TB": 1e3, "KIB": 1e-6, "MIB": 1e-3, "GIB": 1.0, "TIB": 1e3}
+    unit = next((u for u in sorted(units, key=len, reverse=True) if limit.endswith(u)), "GB")
+    gigabytes = float(limit[: -len(unit)] or 1) * units[unit]
+    per_gb = float(setting("warehouse.range_build_customer_days_per_gb", p.home))
+    most = max(1, int(per_gb * gigabytes // customers))
+    size = math.ceil(len(days) / math.ceil(len(days) / most))
+    return [(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]
 
 
 def _loaded_summary(loaded: dict[str, Any]) -> str:
