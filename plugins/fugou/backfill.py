@@ -6,12 +6,13 @@ dbt run per chunk of days (vars ``snapshot_start_date`` .. ``snapshot_date``), w
 as building the days one by one. A chunk holds as many days as fit the memory cap
 (``warehouse.range_build_customer_days_per_gb``): the whole range for a small shop, a day or two at 10M
 orders. What depends on the past is not: the campaign decisions of day D read what was sent
-before D (fatigue caps, cool-downs, once-only gifts), so decisions, the marts gate, the send lists and
-the evaluation exports go day by day, in date order. Send lists already exported for a day are kept
-unless ``force_exports`` (the export's rerun rule). The published copy and the report are refreshed once,
-for the last day, and every processed day is recorded in ``ops.runs``. The shop KPIs (whose rows
-only change while their week or month is open) are built once, at the end, for every period the
-range touches, instead of once per day.
+before D (fatigue caps, cool-downs, once-only gifts), so decisions, the marts gate and the send lists
+go day by day, in date order. Send lists already exported for a day are kept unless ``force_exports``
+(the export's rerun rule). Built once, at the end, for the last day: the shop KPIs (whose rows only
+change while their week or month is open), for every period the range touches, and the campaign
+evaluation, whose final rows (what each day's evaluation files hold) are the same as of any later day;
+then the marts gate again, the evaluation files of every day, the published copy and the report. Every
+processed day is recorded in ``ops.runs``.
 
 The daily DAG does the same steps for one day, so a backfilled day equals the daily run of that day.
 """
@@ -29,8 +30,10 @@ from fugou.settings import Paths, paths, setting
 # dbt selectors: the customer facts (set-based over a range) and the day-by-day campaign part
 CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
 PER_DAY = ("staging", "intermediate.campaigns+", "marts.campaigns+", "intermediate.evaluation+", "marts.evaluation+")
-# the shop KPIs only change their open periods: built once, at the end, for every period of the range
-ONCE_AT_THE_END = ("fct_shop_kpis",)
+# built once, at the end: the shop KPIs (only their open periods change), and the campaign evaluation,
+# whose final rows (windows closed by a day: what that day's evaluation files hold) are the same as of
+# any later day; the evaluation files of every day are written after it
+ONCE_AT_THE_END = ("intermediate.evaluation", "marts.evaluation")
 # the staging tests ran in the range build over every row up to the last day (a superset of each day's
 # rows): not again every day (17 tests over the whole history, about 4.5 s a day at 1M orders)
 TESTED_ONCE = ("staging,resource_type:test",)
@@ -67,15 +70,18 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
               lambda day=day: dbt.build(day, select=PER_DAY, exclude=ONCE_AT_THE_END + TESTED_ONCE, p=p))
         timed("gate_marts", lambda day=day: pipeline.gate("marts", day, p))
         sent = timed("export", lambda day=day: pipeline.export_send_lists(day, p, force=force_exports))
-        timed("evaluations", lambda day=day: pipeline.export_evaluations(day, p))
-        timed("finish", lambda day=day: pipeline.finish(day, p))
         exports[day] = {k: sent.get(k) for k in ("status", "sends", "control")}
         progress(f"  [{i}/{len(days)}] {day}: decisions built, gate passed, send lists {sent.get('status')} "
                  f"({sent.get('sends')} sends, {sent.get('control')} control)")
-    # every KPI period that ends in the range (or within 35 days before it), complete ones included:
-    # a backfill may rebuild history with corrected orders
+    # the evaluation and every KPI period that ends in the range (or within 35 days before it), complete
+    # ones included (a backfill may rebuild history with corrected orders), then their gate
     kpi_vars = {"kpi_refresh_days": len(days) + 35, "kpi_keep_complete_periods": False}
-    timed("shop_kpis", lambda: dbt.build(end, select=ONCE_AT_THE_END, extra_vars=kpi_vars, p=p))
+    timed("evaluation_kpis_dbt", lambda: dbt.build(end, select=ONCE_AT_THE_END, extra_vars=kpi_vars, p=p))
+    timed("gate_marts", lambda: pipeline.gate("marts", end, p))
+    for day in days:
+        timed("evaluations", lambda day=day: pipeline.export_evaluations(day, p))
+        timed("finish", lambda day=day: pipeline.finish(day, p))
+    progress(f"  evaluation and shop KPIs built, gate passed; evaluation files of {len(days)} day(s) written")
     timed("publish", lambda: pipeline.publish(end, p, since=start))
     report = timed("report", lambda: pipeline.report(end, p))
     progress(f"  published {p.analytics}; report {report['report']}")

@@ -4,8 +4,10 @@ Each daily run writes, beside the send lists of day D, one file per evaluation w
 catalog (``evaluation_windows``, "10,30" → ``evaluation_10d.csv`` and ``evaluation_30d.csv``) holding
 the rows of ``marts.fct_campaign_evaluation`` whose window ended on D: the sends of D − w, now final.
 A file is written even when no window closed that day (header only), so a missing file always means
-the step did not run. The mart must have been built for D (its ``snapshot_date``); the rows are read,
-not recomputed, so the file and the table agree.
+the step did not run. The mart must have been built for D or a later day (its ``snapshot_date``): the
+exported rows are final (their window closed by D), and a final row does not change when the mart is
+built as of a later day (a backfill builds it once, for its last day). The rows are read, not
+recomputed, so the file and the table agree.
 
 Files: UTF-8, ``\\n`` line ends, one row per send day × campaign × channel ordered by campaign_code,
 channel and send_date; rates with 6 decimals, yuan with 2, empty for a null (e.g. the lift of a
@@ -96,13 +98,13 @@ def export_evaluations(day: str, p: Paths | None = None) -> dict[str, Any]:
         ).fetchone()[0]
         if not exists:
             raise EvaluationExportError("marts.fct_campaign_evaluation does not exist: run dbt build for the day")
-        other = con.execute(
-            "select min(snapshot_date) from marts.fct_campaign_evaluation where snapshot_date <> cast($day as date)",
+        earlier = con.execute(
+            "select min(snapshot_date) from marts.fct_campaign_evaluation where snapshot_date < cast($day as date)",
             {"day": day},
         ).fetchone()[0]
-        if other is not None:
+        if earlier is not None:
             raise EvaluationExportError(
-                f"marts.fct_campaign_evaluation was built for {other}, not {day}: run dbt build for {day} first")
+                f"marts.fct_campaign_evaluation was built for {earlier}, before {day}: run dbt build for {day} first")
         by_window: dict[int, list[tuple]] = {}
         for window_days in evaluation_windows():
             by_window[window_days] = con.execute(
