@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+from warehouse_helpers import query
 
 from fugou.publish import publish
 from fugou.settings import Paths
@@ -34,11 +35,7 @@ def _day_file(p: Paths, day: str) -> Path:
 
 
 def _published(p: Paths, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(p.analytics), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return query(p, sql, p.analytics)
 
 
 def test_day_partitioned_mart_is_written_per_day_and_only_rebuilt_days_are_rewritten(fugou_home: Paths) -> None:

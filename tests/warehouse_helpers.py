@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from fugou.settings import Paths
@@ -19,9 +21,9 @@ def snapshot(p: Paths) -> dict[str, list[tuple]]:
         con.close()
 
 
-def query(p: Paths, sql: str) -> list[tuple]:
-    """Rows of one query on the warehouse, opened read-only."""
-    con = duckdb.connect(str(p.warehouse), read_only=True)
+def query(p: Paths, sql: str, database: Path | None = None) -> list[tuple]:
+    """Rows of one query on the warehouse (or another DuckDB file of the home), opened read-only."""
+    con = duckdb.connect(str(database or p.warehouse), read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:
