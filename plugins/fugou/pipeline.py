@@ -79,39 +79,37 @@ def report(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str,
 def finish(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
     """Record the day's successful run in ``ops.runs`` (with the landing files' fingerprint it saw)."""
     from fugou.status import landing_signature
-    from fugou.warehouse import connect, transaction
+    from fugou.warehouse import connect
 
     day = processing_day(logical_date)
     p = p or paths()
-    con = connect(p.warehouse)
+    _record_run(connect(p.warehouse), day, "success", f"landing {landing_signature(p)}")
+    return {"day": day, "status": "success"}
+
+
+def _record_run(con: Any, day: str, status: str, detail: str) -> None:
+    """Replace the day's row of ``ops.runs`` (in one transaction), then close ``con``."""
+    from fugou.warehouse import transaction
+
     try:
         with transaction(con):
             con.execute("delete from ops.runs where run_day = ?", [day])
-            con.execute("insert into ops.runs values (?, current_timestamp, 'success', ?)",
-                        [day, f"landing {landing_signature(p)}"])
+            con.execute("insert into ops.runs values (?, current_timestamp, ?, ?)", [day, status, detail])
     finally:
         con.close()
-    return {"day": day, "status": "success"}
 
 
 def record_failure(context: dict[str, Any]) -> None:
     """Task failure callback: record the failed day, task and error in ``ops.runs`` (never raises)."""
     import logging
 
-    from fugou.warehouse import connect, transaction
+    from fugou.warehouse import connect
 
     try:
         day = processing_day(context["logical_date"])
         task = getattr(context.get("ti"), "task_id", "?")
         error = str(context.get("exception") or "")[:2000]
-        con = connect()
-        try:
-            with transaction(con):
-                con.execute("delete from ops.runs where run_day = ?", [day])
-                con.execute("insert into ops.runs values (?, current_timestamp, 'failed', ?)",
-                            [day, f"{task}: {error}"])
-        finally:
-            con.close()
+        _record_run(connect(), day, "failed", f"{task}: {error}")
     except Exception:  # the warehouse may be unreadable: the run has failed anyway
         logging.getLogger(__name__).exception("could not record the failed run in ops.runs")
 
