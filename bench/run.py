@@ -13,12 +13,12 @@ What happens (everything under ``--out``, default ``bench/out/``, git-ignored):
    airflow subprocesses included) and peak RSS of the whole tree (psutil, polled every 0.2 s):
    - ``csv_read.<entity>``: DuckDB's own CSV read (types auto-detected) into a DuckDB file;
    - ``floor``: :mod:`bench.floor`, the day's RFM/stage/tier as one plain DuckDB script;
-   - ``import.<entity>``: ``fugou.importer.import_history`` of the history files into a fresh home;
-   - ``backfill``: days B..end-1 (``fugou.backfill.backfill`` when it exists, else the daily tasks
+   - ``import.<entity>``: ``fugou.ingest.history.import_history`` of the history files into a fresh home;
+   - ``backfill``: days B..end-1 (``fugou.orchestration.backfill.backfill`` when it exists, else the daily tasks
      called directly day after day), on the first ``--backfill-repeat`` repetitions;
-   - ``daily.dag``: ``fugou.orchestration.run_dag(end)`` (the real DAG through ``airflow dags test``)
+   - ``daily.dag``: ``fugou.orchestration.dag_runner.run_dag(end)`` (the real DAG through ``airflow dags test``)
      on a copy of the state after the backfill;
-   - ``task.<name>``: each DAG task of the same day called directly (``fugou.pipeline``) on another
+   - ``task.<name>``: each DAG task of the same day called directly (``fugou.orchestration.pipeline``) on another
      copy; ``daily.tasks`` is their sum.
 3. Once: the peer, lifetimes' ``summary_data_from_transaction_data`` (guarded by time and memory).
 
@@ -204,13 +204,13 @@ def _backfill(start: str, end: str) -> dict[str, Any]:
 
     p = paths()
     try:
-        from fugou.backfill import backfill  # the lead's range backfill, when it exists
+        from fugou.orchestration.backfill import backfill  # the lead's range backfill, when it exists
     except ImportError:
         backfill = None
     if backfill is not None:
         kwargs = {"p": p} if "p" in inspect.signature(backfill).parameters else {}
         result = backfill(start, end, **kwargs)
-        return {"how": "fugou.backfill.backfill", "result": _jsonable(result)}
+        return {"how": "fugou.orchestration.backfill.backfill", "result": _jsonable(result)}
     from fugou.dates import day_range
 
     days = [d if isinstance(d, str) else d.isoformat() for d in day_range(start, end)]
@@ -224,7 +224,7 @@ def _backfill(start: str, end: str) -> dict[str, Any]:
 
 
 def _task(name: str, day: str, p: Any) -> Any:
-    from fugou import pipeline
+    from fugou.orchestration import pipeline
 
     if name == "gate_raw":
         return pipeline.gate("raw", day, p)
@@ -292,7 +292,7 @@ def worker(argv: list[str]) -> None:
         shop, day, target = rest
         out = run_floor(shop, day, target)
     elif kind == "import":
-        from fugou.importer import import_history
+        from fugou.ingest.history import import_history
 
         path, entity = rest
         out = _jsonable(import_history(path, entity))
@@ -303,13 +303,13 @@ def worker(argv: list[str]) -> None:
         if name == "build_models":
             out["dbt"] = _dbt_nodes(p)
     elif kind == "dag":
-        from fugou.orchestration import run_dag
+        from fugou.orchestration.dag_runner import run_dag
 
         (day,) = rest
         out = {"log": str(run_dag(day))}
         out["dbt"] = _dbt_nodes(paths())
     elif kind == "airflow_setup":
-        from fugou.orchestration import ensure_airflow
+        from fugou.orchestration.dag_runner import ensure_airflow
 
         ensure_airflow()
         out = {}

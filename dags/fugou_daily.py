@@ -9,7 +9,7 @@ D1 --to-date D2`` process exactly the days they name.
 The flow: ingest → gate raw → dbt build → gate marts → export send lists → export evaluations →
 publish → report → finish. A failed gate stops the run before anything leaves the warehouse.
 
-Thin on purpose: every task calls one function of ``fugou.pipeline``; business rules live in dbt
+Thin on purpose: every task calls one function of ``fugou.orchestration.pipeline``; business rules live in dbt
 vars and seeds. Every task runs in the one-slot pool ``fugou_warehouse`` (DuckDB allows one writer),
 ``max_active_runs=1``, and the send-list export waits for the previous day's (``depends_on_past``):
 the decisions of a day depend on what was sent before it.
@@ -24,7 +24,7 @@ WAREHOUSE_POOL = "fugou_warehouse"
 
 
 def _record_failure(context) -> None:
-    from fugou import pipeline
+    from fugou.orchestration import pipeline
 
     pipeline.record_failure(context)
 
@@ -43,63 +43,63 @@ def fugou_daily():
     @task
     def ingest(logical_date=None) -> dict:
         """Load the day's landing partitions (and late earlier ones) into raw tables, exactly once."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.ingest(logical_date)
 
     @task
     def gate_raw(_: dict, logical_date=None) -> dict:
         """Great Expectations on the day's raw partitions; a blocking failure stops the run."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.gate("raw", logical_date)
 
     @task
     def dbt_build(_: dict, logical_date=None) -> dict:
         """Seeds, staging, intermediate models and marts for the day, with their dbt tests."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.build_models(logical_date)
 
     @task
     def gate_marts(_: dict, logical_date=None) -> dict:
         """Great Expectations on the day's marts; a blocking failure stops the run."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.gate("marts", logical_date)
 
     @task(depends_on_past=True)
     def export_send_lists(_: dict, logical_date=None) -> dict:
         """The day's send lists and sends ledger (in date order: decisions depend on earlier sends)."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.export_send_lists(logical_date)
 
     @task
     def export_evaluations(_: dict, logical_date=None) -> dict:
         """The 10- and 30-day evaluations whose window closed on the day."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.export_evaluations(logical_date)
 
     @task
     def publish(_: dict, logical_date=None) -> dict:
         """Swap in the analysts' read-only copy of the marts."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.publish(logical_date)
 
     @task
     def report(_: dict, logical_date=None) -> dict:
         """The day's HTML report from the published copy."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.report(logical_date)
 
     @task
     def finish(_: dict, logical_date=None) -> dict:
         """Record the successful run."""
-        from fugou import pipeline
+        from fugou.orchestration import pipeline
 
         return pipeline.finish(logical_date)
 

@@ -17,10 +17,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fugou import cli, demo, pipeline
+from fugou import demo
+from fugou.cli import commands as cli
 from fugou.dates import processing_day
-from fugou.importer import import_history
-from fugou.orchestration import airflow, airflow_env, ensure_airflow
+from fugou.ingest.history import import_history
+from fugou.orchestration import pipeline
+from fugou.orchestration.dag_runner import airflow, airflow_env, ensure_airflow
 from fugou.settings import Paths, paths
 
 pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]
@@ -193,7 +195,7 @@ def test_help_explains_every_command(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_explain_gives_facts_and_every_decision_with_its_reason(cli_backfilled: Paths) -> None:
-    from fugou.explain import explain
+    from fugou.cli.explain import explain
 
     con = duckdb.connect(str(cli_backfilled.analytics), read_only=True)
     try:
@@ -218,7 +220,7 @@ def test_explain_gives_facts_and_every_decision_with_its_reason(cli_backfilled: 
 
 
 def test_explain_a_customer_without_orders(cli_backfilled: Paths) -> None:
-    from fugou.explain import explain
+    from fugou.cli.explain import explain
 
     assert "no snapshot row" in explain("nobody", LAST, cli_backfilled)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fugou import settings
-from fugou.backfill import facts_chunks
 from fugou.dates import day_range
+from fugou.orchestration.backfill import facts_chunks
 from fugou.settings import Paths
 
 DAYS = day_range("2025-06-01", "2025-06-05")

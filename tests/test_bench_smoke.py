@@ -13,7 +13,7 @@ from bench.floor import COLUMNS, run_floor
 from bench.run import main as bench_main
 from fugou import dbt, settings
 from fugou.demo import generate
-from fugou.importer import import_history
+from fugou.ingest.history import import_history
 
 DAY = "2025-03-31"
 pytestmark = pytest.mark.xdist_group("bench_smoke")

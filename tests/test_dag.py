@@ -1,5 +1,5 @@
 """The real fugou_daily DAG: imports cleanly, has the promised shape, and runs end to end on a
-migrated SQLite metadata DB (``airflow dags test`` through ``fugou.orchestration.run_dag``)."""
+migrated SQLite metadata DB (``airflow dags test`` through ``fugou.orchestration.dag_runner.run_dag``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fugou.orchestration import AirflowError, airflow_env, ensure_airflow, run_dag
+from fugou.orchestration.dag_runner import AirflowError, airflow_env, ensure_airflow, run_dag
 from fugou.settings import Paths
 
 pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]

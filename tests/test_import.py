@@ -11,8 +11,8 @@ import pytest
 from warehouse_helpers import query, snapshot
 
 from fugou import settings
-from fugou.importer import import_history
 from fugou.ingest import IngestError
+from fugou.ingest.history import import_history
 from fugou.settings import Paths
 
 

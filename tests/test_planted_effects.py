@@ -60,7 +60,7 @@ def shop(tmp_path_factory):
     """A demo shop with strong planted effects, sends exported for SEND_DAYS, evaluated as of END."""
     from fugou.demo import generate
     from fugou.export import export_send_lists
-    from fugou.importer import import_history
+    from fugou.ingest.history import import_history
 
     home = tmp_path_factory.mktemp("planted") / "home"
     home.mkdir()

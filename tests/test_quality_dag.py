@@ -9,7 +9,7 @@ import hashlib
 import duckdb
 import pytest
 
-from fugou.orchestration import AirflowError, run_dag
+from fugou.orchestration.dag_runner import AirflowError, run_dag
 from fugou.settings import Paths
 
 pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]

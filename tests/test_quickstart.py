@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fugou import pipeline
-from fugou.quickstart import _already_done, latest_landing_day
+from fugou.cli.quickstart import _already_done, latest_landing_day
+from fugou.orchestration import pipeline
 from fugou.settings import Paths
 
 

@@ -2,7 +2,7 @@
 
 Files arrive as CSV (UTF-8 or GBK, detected) or Parquet, one folder per entity and day:
 ``landing/<entity>/<YYYY-MM-DD>/*.csv|*.parquet``. Column names are the ones below (other names are
-translated by a mapping, see :mod:`fugou.mappings`; the Taobao/Tmall 订单报表 export is recognised by
+translated by a mapping, see :mod:`fugou.ingest.mappings`; the Taobao/Tmall 订单报表 export is recognised by
 its Chinese headers). Unknown columns are ignored. Only ``orders`` is required: a shop with nothing but
 an order history still gets every fact and mart that can be built from it.
 

@@ -23,8 +23,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fugou import dbt, pipeline
+from fugou import dbt
 from fugou.dates import day_range
+from fugou.orchestration import pipeline
 from fugou.settings import Paths, paths, setting
 
 # dbt selectors: the customer facts (set-based over a range) and the day-by-day campaign part

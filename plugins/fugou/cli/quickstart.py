@@ -22,7 +22,7 @@ def latest_landing_day(p: Paths) -> str | None:
 
 def _already_done(p: Paths, day: str) -> bool:
     """The day ran successfully and no landing file was added or changed since."""
-    from fugou.status import landing_signature
+    from fugou.cli.status import landing_signature
 
     if not p.warehouse.exists():
         return False
@@ -41,14 +41,14 @@ def _already_done(p: Paths, day: str) -> bool:
 
 def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) -> str:
     """Bring the demo shop (or the landed data) up to its latest day; returns that day."""
-    from fugou.orchestration import run_dag
-    from fugou.status import print_day_summary
+    from fugou.cli.status import print_day_summary
+    from fugou.orchestration.dag_runner import run_dag
 
     p = p or paths()
     day = latest_landing_day(p)
     if day is None:
         from fugou.demo import generate
-        from fugou.importer import import_history
+        from fugou.ingest.history import import_history
 
         demo_dir = p.home / "demo"
         progress(f"no data under {p.landing}: generating the demo shop in {demo_dir} ...")

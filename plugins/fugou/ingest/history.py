@@ -4,7 +4,7 @@
 columns (the Taobao 订单报表 is recognised by its headers; other layouts by ``mapping=<name>`` from
 config), and writes one Parquet file per day, ``landing/<entity>/<YYYY-MM-DD>/<stem>__<sha12>.parquet``
 (``sha12``: the first 12 hex digits of the source file's SHA-256), each row keeping its original file
-and line (``_source_file``, ``_source_line``). Then it calls :func:`fugou.ingest.load_pending` for the
+and line (``_source_file``, ``_source_line``). Then it calls :func:`fugou.ingest.load.load_pending` for the
 latest day, which loads them all (and any other pending partition) in one transaction.
 
 Which day a row lands in:
@@ -38,18 +38,11 @@ from typing import Any
 import duckdb
 
 from fugou.contract import DAY_COLUMN, entity
-from fugou.ingest import (
-    CLEAN_SQL,
-    IngestError,
-    _timestamp_sql,
-    file_checksum,
-    lit,
-    load_pending,
-    q,
-    read_csv_table,
-    shop_now,
-)
-from fugou.mappings import Mapping, detect, mapping_by_name, source_columns
+from fugou.ingest.base import IngestError, file_checksum, lit, q, shop_now
+from fugou.ingest.checks import timestamp_sql
+from fugou.ingest.load import load_pending
+from fugou.ingest.mappings import CLEAN_SQL, Mapping, detect, mapping_by_name, source_columns
+from fugou.ingest.reader import read_csv_table
 from fugou.settings import Paths, paths
 from fugou.warehouse import duckdb_settings
 
@@ -102,7 +95,7 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
 
     Returns ``source``, ``entity``, ``mapping``, ``rows_read``, ``days`` (partitions written),
     ``first_day``, ``last_day``, ``files_written`` (0 when the file was imported before) and ``load``
-    (the result of :func:`fugou.ingest.load_pending`).
+    (the result of :func:`fugou.ingest.load.load_pending`).
     """
     from fugou.contract import entity as contract_entity
 
@@ -151,7 +144,7 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
             preset = "cast(null as varchar)"
             join = ""
             if day_col:
-                day_sql = f"cast({_timestamp_sql(q(day_col))} as date)"
+                day_sql = f"cast({timestamp_sql(q(day_col))} as date)"
             elif ent.name == "order_items":
                 lookup = (
                     "wh.raw.orders" if attached

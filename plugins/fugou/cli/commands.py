@@ -34,7 +34,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _import_demo(folder: Path) -> None:
-    from fugou.importer import import_history
+    from fugou.ingest.history import import_history
 
     for entity in ("orders", "order_items", "customers", "opt_outs"):
         for suffix in (".csv", ".parquet"):
@@ -47,7 +47,7 @@ def _import_demo(folder: Path) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a history file: split it into daily landing partitions and load them all."""
-    from fugou.importer import import_history
+    from fugou.ingest.history import import_history
 
     for file in args.files:
         started = time.monotonic()
@@ -58,7 +58,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the fugou_daily DAG for one shop day."""
-    from fugou.orchestration import run_dag
+    from fugou.orchestration.dag_runner import run_dag
 
     started = time.monotonic()
     _say(f"running fugou_daily for {args.date} (Airflow, metadata DB under {paths().airflow_home}) ...")
@@ -70,7 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     """Process every day from --start to --end, oldest first."""
-    from fugou.backfill import backfill
+    from fugou.orchestration.backfill import backfill
 
     backfill(args.start, args.end, force_exports=args.force_exports, progress=_say)
     return 0
@@ -78,7 +78,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     """Query the published analytics database (read-only)."""
-    from fugou.query import open_readonly, print_result, shell
+    from fugou.cli.query import open_readonly, print_result, shell
 
     con = open_readonly(warehouse=args.warehouse)
     try:
@@ -93,7 +93,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Recent runs, loads, rejected rows, row counts and quality-gate results."""
-    from fugou.status import print_status
+    from fugou.cli.status import print_status
 
     print_status(limit=args.limit)
     return 0
@@ -101,7 +101,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Why did this customer get (or not get) a campaign on that day?"""
-    from fugou.explain import explain
+    from fugou.cli.explain import explain
 
     _say(explain(args.customer, args.date))
     return 0
@@ -109,14 +109,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """Demo data if there is none, import it, run the latest day, print a summary (``make run``)."""
-    from fugou.quickstart import quickstart
+    from fugou.cli.quickstart import quickstart
 
     quickstart(progress=_say)
     return 0
 
 
 def _print_summary(day: str) -> None:
-    from fugou.status import print_day_summary
+    from fugou.cli.status import print_day_summary
 
     print_day_summary(day)
 

@@ -78,7 +78,7 @@ def report(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str,
 
 def finish(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
     """Record the day's successful run in ``ops.runs`` (with the landing files' fingerprint it saw)."""
-    from fugou.status import landing_signature
+    from fugou.cli.status import landing_signature
     from fugou.warehouse import connect
 
     day = processing_day(logical_date)
