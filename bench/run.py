@@ -306,7 +306,7 @@ def worker(argv: list[str]) -> None:
         from fugou.orchestration.dag_runner import run_dag
 
         (day,) = rest
-        out = {"log": str(run_dag(day))}
+        out = {"log": str(run_dag(day).log)}
         out["dbt"] = _dbt_nodes(paths())
     elif kind == "airflow_setup":
         from fugou.orchestration.dag_runner import ensure_airflow

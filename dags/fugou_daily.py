@@ -11,14 +11,20 @@ publish → report → finish. A failed gate stops the run before anything leave
 
 Thin on purpose: every task calls one function of ``fugou.orchestration.pipeline``; business rules live in dbt
 vars and seeds. Every task runs in the one-slot pool ``fugou_warehouse`` (DuckDB allows one writer),
-``max_active_runs=1``, and the send-list export waits for the previous day's (``depends_on_past``):
-the decisions of a day depend on what was sent before it.
+``max_active_runs=1``, and the send-list export fails at once when the previous day failed or is
+still running (``fugou.orchestration.guard``): the decisions of a day depend on what was sent
+before it, and a run never waits silently. Any calendar day can be run (no first day); every task
+has a timeout (``[run]`` in config).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
+
+from fugou.settings import setting
 
 WAREHOUSE_POOL = "fugou_warehouse"
 
@@ -32,10 +38,17 @@ def _record_failure(context) -> None:
 @dag(
     dag_id="fugou_daily",
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="Asia/Shanghai"),
-    start_date=pendulum.datetime(2020, 1, 1, tz="Asia/Shanghai"),
+    # any calendar day a shop's history holds can be run: no first day
+    start_date=pendulum.datetime(1970, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    default_args={"pool": WAREHOUSE_POOL, "retries": 0, "on_failure_callback": _record_failure},
+    dagrun_timeout=dt.timedelta(minutes=float(setting("run.run_timeout_minutes"))),
+    default_args={
+        "pool": WAREHOUSE_POOL,
+        "retries": 0,
+        "on_failure_callback": _record_failure,
+        "execution_timeout": dt.timedelta(minutes=float(setting("run.task_timeout_minutes"))),
+    },
     tags=["fugou"],
     doc_md=__doc__,
 )
@@ -68,12 +81,12 @@ def fugou_daily():
 
         return pipeline.gate("marts", logical_date)
 
-    @task(depends_on_past=True)
+    @task
     def export_send_lists(_: dict, logical_date=None) -> dict:
-        """The day's send lists and sends ledger (in date order: decisions depend on earlier sends)."""
+        """The day's send lists and sends ledger, in date order: fails at once if the day before failed."""
         from fugou.orchestration import pipeline
 
-        return pipeline.export_send_lists(logical_date)
+        return pipeline.export_send_lists(logical_date, in_date_order=True)
 
     @task
     def export_evaluations(_: dict, logical_date=None) -> dict:

@@ -142,6 +142,9 @@ def test_bad_partition_fails_the_run_with_a_clear_message_and_changes_nothing(fu
         run_dag("2025-03-02", fugou_home)
     message = str(failure.value)
     assert "broken.csv" in message and "amount" in message
+    # read from Airflow's task instances, not from log text: the failed task and those that never ran
+    assert message.startswith("day 2025-03-02 failed in task ingest: ingest:")
+    assert "publish (upstream_failed)" in message
     assert _table_fingerprint(fugou_home.warehouse) == before
     # the failure is recorded for `fugou status`
     con = duckdb.connect(str(fugou_home.warehouse), read_only=True)

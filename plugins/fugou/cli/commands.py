@@ -12,6 +12,8 @@ from pathlib import Path
 from fugou.settings import paths
 
 ENTITIES = ("orders", "order_items", "customers", "opt_outs")
+# the commands that change FUGOU_HOME: they take its run lock (fugou.orchestration.guard.exclusive)
+WRITERS = {"demo", "import", "run", "backfill", "quickstart"}
 
 
 def _say(message: str) -> None:
@@ -62,8 +64,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     _say(f"running fugou_daily for {args.date} (Airflow, metadata DB under {paths().airflow_home}) ...")
-    log = run_dag(args.date)
-    _say(f"done in {time.monotonic() - started:.0f}s; log: {log}")
+    result = run_dag(args.date, allow_open_day=args.allow_open_day)
+    for warning in result.warnings:
+        _say(f"WARNING: {warning}")
+    _say(f"done in {time.monotonic() - started:.0f}s: all {result.tasks} tasks succeeded; log: {result.log}")
     _print_summary(args.date)
     return 0
 
@@ -156,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     run = sub.add_parser("run", help="run the daily DAG for one day (Airflow)", description=cmd_run.__doc__)
-    run.add_argument("--date", type=_day, required=True, help="the shop day to process")
+    run.add_argument("--date", type=_day, required=True, help="the shop day to process (an ended day)")
+    run.add_argument("--allow-open-day", action="store_true",
+                     help="process a day that has not ended yet in the shop's time zone (its orders are incomplete)")
     run.set_defaults(func=cmd_run)
 
     bf = sub.add_parser("backfill", help="process a range of past days, oldest first",
@@ -193,6 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command in WRITERS:  # one command at a time may change FUGOU_HOME
+            from fugou.orchestration.guard import exclusive
+
+            shown = " ".join(["fugou", *(sys.argv[1:] if argv is None else argv)])
+            with exclusive(paths(), shown):
+                return args.func(args)
         return args.func(args)
     except KeyboardInterrupt:
         return 130

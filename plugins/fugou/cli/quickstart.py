@@ -63,7 +63,9 @@ def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) 
         progress(f"{day} already processed and nothing new has landed: nothing to do")
     else:
         progress(f"running the fugou_daily DAG for {day} ...")
-        log = run_dag(day, p)
-        progress(f"  log: {log}")
+        result = run_dag(day, p)
+        for warning in result.warnings:
+            progress(f"  WARNING: {warning}")
+        progress(f"  log: {result.log}")
     print_day_summary(day, p, out=progress)
     return day

@@ -11,9 +11,10 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from fugou.settings import DAGS_DIR, REPO_ROOT, SHOP_TIMEZONE, Paths, paths
+from fugou.settings import DAGS_DIR, REPO_ROOT, SHOP_TIMEZONE, Paths, paths, setting
 
 DAG_ID = "fugou_daily"
 WAREHOUSE_POOL = "fugou_warehouse"
@@ -48,29 +49,38 @@ def airflow_env(p: Paths | None = None) -> dict[str, str]:
     return env
 
 
-def airflow(args: list[str], p: Paths | None = None, *, log: Path | None = None) -> str:
-    """Run ``airflow <args>`` in this FUGOU_HOME's environment; raise :class:`AirflowError` on failure."""
+def airflow(args: list[str], p: Paths | None = None, *, log: Path | None = None,
+            timeout: float | None = None) -> str:
+    """Run ``airflow <args>`` in this FUGOU_HOME's environment; raise :class:`AirflowError` on failure
+    (or when it runs longer than ``timeout`` seconds)."""
     p = p or paths()
     exe = Path(sys.executable).with_name("airflow")
-    proc = subprocess.run([str(exe), *args], env=airflow_env(p), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        proc = subprocess.run([str(exe), *args], env=airflow_env(p), text=True, timeout=timeout,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        if log:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(out)
+        raise AirflowError(f"airflow {' '.join(args)} did not finish within {timeout / 60:.0f} minutes "
+                           f"(setting run.run_timeout_minutes) and was stopped"
+                           + (f"; full log: {log}" if log else "")) from None
     out = proc.stdout or ""
     if log:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(out)
     if proc.returncode != 0:
-        raise AirflowError(f"airflow {' '.join(args)} failed (exit {proc.returncode}):\n{_failure_summary(out)}"
+        raise AirflowError(f"airflow {' '.join(args)} failed (exit {proc.returncode}):\n{_error_lines(out)}"
                            + (f"\nfull log: {log}" if log else ""))
     return out
 
 
-def _failure_summary(out: str) -> str:
-    """The failing tasks and the last error lines of an Airflow log."""
+def _error_lines(out: str) -> str:
+    """The last error lines of an Airflow log."""
     lines = out.strip().splitlines()
-    failed = sorted({m.group(1) for m in re.finditer(r"task_id='?([\w.]+)'?.*state=failed", out)})
-    errors = [ln for ln in lines if re.search(r"(Error|Exception)\b.*:", ln) and "warning" not in ln]
-    head = f"failed task(s): {', '.join(failed)}\n" if failed else ""
-    return head + "\n".join(errors[-8:] or lines[-30:])
+    errors = [ln for ln in lines if re.search(r"(Error|Exception)\b.*:", ln) and "warning" not in ln.lower()]
+    return "\n".join(errors[-8:] or lines[-30:])
 
 
 def ensure_airflow(p: Paths | None = None) -> None:
@@ -85,22 +95,108 @@ def ensure_airflow(p: Paths | None = None) -> None:
     marker.write_text("migrated\n")
 
 
-def run_dag(day: str, p: Paths | None = None) -> Path:
-    """Run the whole ``fugou_daily`` DAG for shop day ``day``; returns the run's log file."""
+def run_dag(day: str, p: Paths | None = None, *, allow_open_day: bool = False) -> RunResult:
+    """Run the whole ``fugou_daily`` DAG for shop day ``day`` and check that every task succeeded.
+
+    Refused at once (:class:`fugou.orchestration.guard.RunRefused`) for a day that has not ended, or
+    whose previous day failed or is still running. After the run, the task instances' states are read
+    from Airflow's metadata DB: unless every task succeeded, :class:`AirflowError` names the tasks that
+    did not and the error each recorded. Returns the log file and warnings (days skipped before it).
+    """
+    from fugou.orchestration.guard import check_day_has_ended, check_previous_day
+
     p = p or paths()
+    check_day_has_ended(day, allow_open_day=allow_open_day)
+    previous = check_previous_day(day, p)
     ensure_airflow(p)
     log = p.airflow_home / "runs" / f"{day}.log"
-    airflow(["dags", "test", DAG_ID, f"{day}T00:00:00+08:00"], p, log=log)
-    return log
+    timeout = float(setting("run.run_timeout_minutes", p.home)) * 60
+    failure: AirflowError | None = None
+    try:
+        airflow(["dags", "test", DAG_ID, f"{day}T00:00:00+08:00"], p, log=log, timeout=timeout)
+    except AirflowError as exc:
+        failure = exc
+    states = task_states(day, p)
+    not_done = {task: state for task, state in states.items() if state != "success"}
+    if failure is None and states and not not_done:
+        return RunResult(log=log, warnings=previous.warnings, tasks=len(states))
+    if not states:
+        raise AirflowError(f"Airflow ran no task for day {day}: nothing was built or published. "
+                           + (str(failure) if failure else f"Look at the log: {log}"))
+    raise AirflowError(_task_failure(day, not_done, p, log, failure))
+
+
+@dataclass
+class RunResult:
+    """What :func:`run_dag` did: the log file, warnings to show, and how many tasks succeeded."""
+
+    log: Path
+    warnings: list[str] = field(default_factory=list)
+    tasks: int = 0
+
+
+def task_states(day: str, p: Paths) -> dict[str, str]:
+    """task_id -> state of the latest ``fugou_daily`` run for shop day ``day``, from Airflow's metadata DB."""
+    import sqlite3
+
+    from fugou.dates import processing_day
+
+    db = p.airflow_home / "airflow.db"
+    if not db.exists():
+        return {}
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60)
+    try:
+        runs = con.execute("select run_id, logical_date from dag_run where dag_id = ? and logical_date is not null "
+                           "order by id", [DAG_ID]).fetchall()
+        run_ids = [run_id for run_id, logical in runs
+                   if processing_day(str(logical).replace(" ", "T") + ("" if "+" in str(logical) else "+00:00")) == day]
+        if not run_ids:
+            return {}
+        rows = con.execute("select task_id, state from task_instance where dag_id = ? and run_id = ?",
+                           [DAG_ID, run_ids[-1]]).fetchall()
+    finally:
+        con.close()
+    return {task: state or "none" for task, state in rows}
+
+
+def _task_failure(day: str, not_done: dict[str, str], p: Paths, log: Path, failure: AirflowError | None) -> str:
+    """The message for a run whose tasks did not all succeed: each task and state, the recorded error."""
+    failed = [t for t, s in not_done.items() if s in ("failed", "up_for_retry")]
+    listed = ", ".join(f"{task} ({state})" for task, state in sorted(not_done.items(), key=lambda kv: kv[1]))
+    error = _recorded_error(day, p) or (_error_lines(log.read_text()) if log.exists() else "")
+    head = f"day {day} failed in task {', '.join(failed)}" if failed else f"day {day} did not complete"
+    text = f"{head}: {error}".rstrip(": ") + f"\ntasks not done: {listed}\nfull log: {log}"
+    if failure is not None and not failed and "did not finish" in str(failure):
+        text = f"{failure}\n{text}"
+    return text
+
+
+def _recorded_error(day: str, p: Paths) -> str:
+    """The error the failure callback recorded for the day in ``ops.runs`` (``task: message``)."""
+    if not p.warehouse.exists():
+        return ""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(p.warehouse), read_only=True)
+    except duckdb.Error:
+        return ""
+    try:
+        row = con.execute("select status, detail from ops.runs where run_day = ?", [day]).fetchone()
+    except duckdb.Error:
+        row = None
+    finally:
+        con.close()
+    return (row[1] or "") if row and row[0] == "failed" else ""
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m fugou.orchestration --print-env``: shell exports for running Airflow by hand."""
+    """``python -m fugou.orchestration.dag_runner --print-env``: shell exports for running Airflow by hand."""
     import shlex
 
     args = sys.argv[1:] if argv is None else argv
     if args != ["--print-env"]:
-        print("usage: python -m fugou.orchestration --print-env", file=sys.stderr)
+        print("usage: python -m fugou.orchestration.dag_runner --print-env", file=sys.stderr)
         return 2
     for key, value in airflow_env().items():
         if key.startswith(("AIRFLOW", "FUGOU_")) or key in {"GX_ANALYTICS_ENABLED", "SCARF_ANALYTICS", "DO_NOT_TRACK"}:

@@ -43,12 +43,18 @@ def build_models(logical_date: dt.datetime | str, p: Paths | None = None) -> dic
 
 
 def export_send_lists(logical_date: dt.datetime | str, p: Paths | None = None, *,
-                      force: bool = False) -> dict[str, Any]:
-    """Write the day's send lists and record the sends ledger."""
+                      force: bool = False, in_date_order: bool = False) -> dict[str, Any]:
+    """Write the day's send lists and record the sends ledger. ``in_date_order`` (the daily DAG): fail at
+    once when the day before failed or is still running (a backfill orders its days itself)."""
     from fugou.export import export_send_lists as export
 
     day = processing_day(logical_date)
-    return {"day": day, **_jsonable(export(day, p, force=force))}
+    warnings: list[str] = []
+    if in_date_order:
+        from fugou.orchestration.guard import check_previous_day
+
+        warnings = check_previous_day(day, p or paths()).warnings
+    return {"day": day, **_jsonable(export(day, p, force=force)), **({"warnings": warnings} if warnings else {})}
 
 
 def export_evaluations(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
