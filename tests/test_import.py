@@ -199,3 +199,139 @@ def test_missing_required_column_names_file_and_column(fugou_home: Paths, tmp_pa
     with pytest.raises(IngestError, match=r"no_amount.csv: missing required column\(s\) amount"):
         import_history(source, p=fugou_home)
     assert landing_files(fugou_home, "orders") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# the 订单报表 on its own: buyers with contacts, masked ids refused, a cut-off last day
+
+
+def taobao_line(order: str, buyer: str, name: str, address: str, phone: str, paid: str,
+                status: str = "交易成功", amount: str = "10.00") -> str:
+    return (f'="{order}",{buyer},="{buyer}@alipay",{amount},{amount},{status},,{name},{address},{phone},'
+            f'{paid or "2024-05-02 09:00:00"},{paid},商品,,,')
+
+
+def write_export(tmp_path: Path, lines: list[str], name: str = "ExportOrderList.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(TAOBAO_HEADER + "\n" + "\n".join(lines) + "\n", encoding="gbk")
+    return path
+
+
+EXPORT = [
+    # line 2: 小明's later paid order (new phone, new name, moved to 江苏)
+    taobao_line("9001", "小明", "王明", "江苏省 南京市 玄武区", "'13900000009", "2024-05-02 20:00:00"),
+    # line 3: 小明's earlier order
+    taobao_line("9002", "小明", "王小明", "浙江省 杭州市 西湖区", "'13812345678", "2024-05-01 10:00:00"),
+    # line 4: 阿花, one order, phone in the ="..." wrapper
+    taobao_line("9003", "阿花", "李阿花", "广东省 深圳市", '="13800000002"', "2024-05-01 11:00:00"),
+    # line 5: never paid: no customer
+    taobao_line("9004", "路人", "路人甲", "北京 北京市", "'13800000003", "", status="交易关闭"),
+    # line 6: 小明's latest order by creation is not paid: it does not count
+    taobao_line("9005", "小明", "假名", "上海 上海市", "'13000000000", "", status="交易关闭"),
+]
+
+
+def test_taobao_export_gives_each_buyer_the_contacts_of_the_latest_paid_order(fugou_home: Paths,
+                                                                              tmp_path: Path) -> None:
+    source = write_export(tmp_path, EXPORT)
+    result = import_history(source, p=fugou_home)
+    assert (result["mapping"], result["encoding"], result["customers"]) == ("taobao_orders", "gb18030", 2)
+    assert result["load"]["customers"]["rows_loaded"] == 3
+    rows = query(fugou_home, "select customer_id, name, phone, province, email, sms_opt_in, _partition_date, "
+                             "_source_file, _source_line from raw.customers order by customer_id, _partition_date")
+    src = str(source)
+    assert rows == [
+        # one version per buyer and order day, from that day's latest paid order; consent left unknown (NULL)
+        ("小明", "王小明", "13812345678", "浙江省", None, None, dt.date(2024, 5, 1), src, 3),
+        ("小明", "王明", "13900000009", "江苏省", None, None, dt.date(2024, 5, 2), src, 2),
+        ("阿花", "李阿花", "13800000002", "广东省", None, None, dt.date(2024, 5, 1), src, 4),
+    ]
+    assert landing_files(fugou_home, "customers") == [f"2024-05-01/{result_name(source)}",
+                                                      f"2024-05-02/{result_name(source)}"]
+    assert query(fugou_home, "select entity, source_line, reason from ops.rejected_rows order by 2") == [
+        ("orders", 5, "not_paid"), ("orders", 6, "not_paid")]
+
+
+def test_taobao_export_carries_consent_and_email_of_an_earlier_customer_list(fugou_home: Paths,
+                                                                             tmp_path: Path) -> None:
+    import_history(write_export(tmp_path, EXPORT[:1]), p=fugou_home)  # orders first: the list's day
+    consent = tmp_path / "consent.csv"
+    consent.write_text("customer_id,phone,email,sms_opt_in\n小明,13812345678,xm@example.com,true\n", encoding="utf-8")
+    import_history(consent, "customers", as_of="2024-05-01", p=fugou_home)
+    later = write_export(tmp_path, EXPORT, name="ExportOrderList.csv")  # the same name: a newer version
+    result = import_history(later, p=fugou_home)
+    assert result["customers"] == 2
+    assert query(fugou_home, "select customer_id, phone, email, sms_opt_in, _partition_date from raw.customers "
+                             "order by customer_id, _partition_date") == [
+        ("小明", "13812345678", "xm@example.com", True, dt.date(2024, 5, 1)),  # the list's own row is kept
+        ("小明", "13900000009", "xm@example.com", True, dt.date(2024, 5, 2)),
+        ("阿花", "13800000002", None, None, dt.date(2024, 5, 1)),
+    ]
+
+
+def test_taobao_export_imported_before_gets_its_buyers_on_reimport(fugou_home: Paths, tmp_path: Path) -> None:
+    source = write_export(tmp_path, EXPORT)
+    import_history(source, p=fugou_home)
+    buyers = [fugou_home.landing / "customers" / day / result_name(source) for day in ("2024-05-01", "2024-05-02")]
+    for file in buyers:
+        file.unlink()  # as an importer without the buyers left it
+    again = import_history(source, p=fugou_home)
+    assert (again["customers"], [f.exists() for f in buyers]) == (2, [True, True])
+    assert again["load"]["orders"]["partitions"] == 0  # the orders are unchanged
+    assert import_history(source, p=fugou_home)["files_written"] == 0  # and now a no-op again
+
+
+def test_masked_buyer_ids_are_refused_and_nothing_changes(fugou_home: Paths, tmp_path: Path) -> None:
+    import_history(write_export(tmp_path, EXPORT, name="good.csv"), p=fugou_home)
+    before = snapshot(fugou_home)
+    files = (landing_files(fugou_home, "orders"), landing_files(fugou_home, "customers"))
+    masked = write_export(tmp_path, [
+        taobao_line("8001", "abc123", "甲", "浙江省 杭州市", "'13800000001", "2024-05-03 10:00:00"),
+        taobao_line("8002", "t***1", "乙", "浙江省 杭州市", "'13800000002", "2024-05-03 11:00:00"),
+        taobao_line("8003", "小***", "丙", "浙江省 杭州市", "'13800000003", "2024-05-03 12:00:00"),
+    ], name="masked.csv")
+    with pytest.raises(IngestError) as err:
+        import_history(masked, p=fugou_home)
+    message = str(err.value)
+    assert str(masked) in message
+    assert "2 of 3 rows have a masked buyer id" in message
+    assert "first at line 3: 't***1'" in message
+    assert "full buyer information (not desensitised/脱敏)" in message
+    assert snapshot(fugou_home) == before
+    assert (landing_files(fugou_home, "orders"), landing_files(fugou_home, "customers")) == files
+
+    # any other file: a run of asterisks in customer_id is refused too
+    other = write_history(tmp_path, ["m1,c1,2024-05-03 10:00:00,1", "m2,j**x,2024-05-03 11:00:00,1"])
+    with pytest.raises(IngestError, match=r"history.csv: refused.*1 of 2 rows have a masked customer_id.*line 3"):
+        import_history(other, p=fugou_home)
+    assert snapshot(fugou_home) == before
+
+
+def test_a_last_day_cut_off_at_download_is_named(fugou_home: Paths, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from fugou.cli.commands import main
+
+    cut = write_export(tmp_path, [
+        taobao_line("7001", "a1", "甲", "浙江省 杭州市", "'13800000001", "2024-05-01 23:40:00"),
+        taobao_line("7002", "a2", "乙", "浙江省 杭州市", "'13800000002", "2024-05-02 22:10:00"),
+        taobao_line("7003", "a3", "丙", "浙江省 杭州市", "'13800000003", "2024-05-03 00:25:00"),
+    ], name="cut.csv")
+    assert main(["import", str(cut)]) == 0
+    out = capsys.readouterr().out
+    assert (f"{cut}: the last day, 2024-05-03, ends at 00:25 — it looks cut off at download; the last complete "
+            f"day is 2024-05-02: run `fugou run --date 2024-05-02`; 2024-05-03 will be completed by the next "
+            f"export (re-import it under the same file name: changed days are reloaded)\n") in out
+    again = import_history(cut, p=fugou_home)  # the no-op re-import says the same
+    assert (again["files_written"], again["last_paid_at"], again["cut_off_day"], again["last_complete_day"]) == (
+        0, "2024-05-03 00:25:00", "2024-05-03", "2024-05-02")
+
+    complete = write_export(tmp_path, [
+        taobao_line("6001", "b1", "甲", "浙江省 杭州市", "'13800000001", "2024-06-01 10:00:00"),
+        taobao_line("6002", "b2", "乙", "浙江省 杭州市", "'13800000002", "2024-06-02 23:30:00"),
+        taobao_line("6003", "b3", "丙", "浙江省 杭州市", "'13800000003", "2024-06-02 08:00:00"),
+    ], name="complete.csv")
+    result = import_history(complete, p=fugou_home)
+    assert (result["last_paid_at"], result["cut_off_day"], result["last_complete_day"]) == (
+        "2024-06-02 23:30:00", None, "2024-06-02")
+    assert main(["import", str(complete)]) == 0
+    assert "cut off" not in capsys.readouterr().out

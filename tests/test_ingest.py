@@ -79,17 +79,17 @@ def test_other_entities_load_with_types_and_codes(fugou_home: Paths) -> None:
     set_config(fugou_home, "[ingest]\nmax_rejected_share = 0.5\n")
     result = load_pending(DAY, fugou_home)
     assert {k: (v["rows_loaded"], v["rows_rejected"]) for k, v in result.items()} == {
-        "orders": (0, 0), "order_items": (1, 1), "customers": (1, 1), "opt_outs": (1, 1)}
+        "orders": (0, 0), "order_items": (1, 1), "customers": (1, 1), "opt_outs": (2, 0)}
     assert query(fugou_home, "select order_id, sku, quantity, unit_price from raw.order_items") == [
         ("A1", "S1", 2, Decimal("19.90"))]
     assert query(fugou_home, "select customer_id, name, phone, birthday, is_fan_group, sms_opt_in, email_opt_in "
                              "from raw.customers") == [
         ("c1", "李雷", "13800000000", dt.date(1990, 5, 1), True, True, False)]
-    assert query(fugou_home, "select customer_id, channel, opted_out_at from raw.opt_outs") == [
-        ("c1", "sms", dt.datetime(2024, 3, 10, 8, 0))]
+    # an opt-out is never rejected: an unknown channel ("pigeon") suppresses all marketing
+    assert query(fugou_home, "select customer_id, channel, opted_out_at from raw.opt_outs order by 1") == [
+        ("c1", "sms", dt.datetime(2024, 3, 10, 8, 0)), ("c2", "all", dt.datetime(2024, 3, 10, 8, 0))]
     assert query(fugou_home, "select entity, reason, column_name, source_line from ops.rejected_rows order by 1") == [
         ("customers", "unparseable_birthday", "birthday", 3),
-        ("opt_outs", "unknown_channel", "channel", 3),
         ("order_items", "unparseable_quantity", "quantity", 3),
     ]
 

@@ -137,6 +137,9 @@ def test_row_count_collapse_against_trailing_average(fugou_home, warehouse, toda
         assert json.loads(check(result, "raw.orders.row_count_not_collapsing").observed_value) == today
         assert check(result, "raw.orders.row_count_not_collapsing").details == "at least 25"
         assert f"observed {today} (expected at least 25)" in result.summary()
+        # and what to do about it: a cut-off export of the day, or the last complete day instead
+        before = (dt.date.fromisoformat(DAY) - dt.timedelta(days=1)).isoformat()
+        assert "downloaded before" in result.summary() and f"`fugou run --date {before}`" in result.summary()
 
 
 def test_collapse_not_judged_on_short_or_thin_history(fugou_home, warehouse):

@@ -31,8 +31,8 @@ contacts as (
         nullif(trim(name), '') as name,
         nullif(trim(phone), '') as phone,
         nullif(lower(trim(email)), '') as email,
-        coalesce(sms_opt_in, false) as sms_opt_in,
-        coalesce(email_opt_in, false) as email_opt_in
+        {{ consent_or_default('sms_opt_in', 'sms') }} as sms_opt_in,
+        {{ consent_or_default('email_opt_in', 'email') }} as email_opt_in
     from latest_version
     where version_rank = 1
 

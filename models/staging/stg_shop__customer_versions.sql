@@ -28,8 +28,8 @@ versions as (
         nullif(trim(province), '') as province,
         nullif(trim(credit_level), '') as credit_level,
         coalesce(is_fan_group, false) as is_fan_group,
-        coalesce(sms_opt_in, false) as sms_opt_in,
-        coalesce(email_opt_in, false) as email_opt_in
+        {{ consent_or_default('sms_opt_in', 'sms') }} as sms_opt_in,
+        {{ consent_or_default('email_opt_in', 'email') }} as email_opt_in
     from source
 
 )

@@ -32,31 +32,48 @@ an order history still gets every fact and mart that can be built from it.
 | customers | province | text | no | |
 | customers | credit_level | text | no | buyer credit (e.g. 黄钻) |
 | customers | is_fan_group, sms_opt_in, email_opt_in | boolean (true/false, 1/0, yes/no, 是/否) | no | |
-| opt_outs | customer_id | text | yes | who opted out |
-| opt_outs | channel | channel code (below) | yes | what they opted out of |
-| opt_outs | opted_out_at | timestamp | yes | when; decides its day |
+| opt_outs | customer_id | text | one of customer_id, phone, email | the customer who opted out |
+| opt_outs | phone | text | one of customer_id, phone, email | the phone number that opted out (PII) |
+| opt_outs | email | text | one of customer_id, phone, email | the e-mail address that opted out (PII) |
+| opt_outs | channel | channel code (below) | yes (column) | what they opted out of; empty or unknown = ``all`` |
+| opt_outs | opted_out_at | timestamp | yes (column) | when; empty or unparseable = the partition day |
 
-Days: an ``orders`` row belongs to the day of ``paid_at``, an ``opt_outs`` row to the day of
-``opted_out_at``, ``order_items`` to the day of their order, a ``customers`` list to the day it
-describes (any day). Timestamps are ``YYYY-MM-DD HH:MM[:SS]`` (``-`` or ``/``, optional ``T``).
+Days: an ``orders`` row belongs to the day of ``paid_at``, ``order_items`` to the day of their order,
+a ``customers`` list to the day it describes (any day). Timestamps are ``YYYY-MM-DD HH:MM[:SS]`` (``-``
+or ``/``, optional ``T``).
+
+Opt-outs (退订) are never lost. An ``opt_outs`` row takes effect from the day it is known: its landing
+partition day, whatever ``opted_out_at`` says (earlier: a late delivery; later: a wrong clock), so no
+date check rejects it (a history import still files it under the day of ``opted_out_at``). A row names
+a customer and/or a phone number and/or an e-mail address: phone numbers and e-mail addresses (like
+those of ``customers``, PII: only in ``raw.opt_outs`` and ``raw.customers``) suppress every customer
+with that contact, and a customer's opt-out also suppresses the customers sharing its phone (sms,
+phone) or e-mail (email); the matching is dbt's (``int_campaign_opt_outs_shared_contacts``). An
+opt-out row that cannot be read (a malformed line, or no customer_id, phone or email) fails the whole
+load (:attr:`Entity.lossless`), whatever ``ingest.max_rejected_share`` says.
+
+Required: ``yes`` = the file must have the column and every row a value; ``yes (column)`` = the file
+must have the column, an empty value takes the default named.
 
 Status codes (``STATUSES``): ``pending`` (not paid yet), ``paid``, ``shipped``, ``completed``,
 ``refunded``, ``closed``. Channel codes (``CHANNELS``): ``sms``, ``email``, ``phone``, ``all``.
 
 Rejected-row reasons (``ops.rejected_rows.reason``): ``missing_<column>`` (a required value is empty),
+``missing_customer_id_or_phone_or_email`` (an opt-out naming nobody: fails the load),
 ``unparseable_<column>``, ``negative_amount`` (``column_name`` says which amount),
-``nonpositive_quantity``, ``refund_exceeds_amount``, ``unknown_status``, ``unknown_channel``,
+``nonpositive_quantity``, ``refund_exceeds_amount``, ``unknown_status``,
 ``duplicate_order_id`` (within the load or against other days already loaded),
-``duplicate_customer_id`` (twice in one day's customer list), ``<date column>_outside_partition``,
-``<date column>_in_future`` (after the wall clock at load time), ``not_paid`` (an order without
+``duplicate_customer_id`` (twice in one day's customer list), ``paid_at_outside_partition``,
+``paid_at_in_future`` (after the wall clock at load time), ``not_paid`` (an order without
 ``paid_at`` whose status is ``pending`` or ``closed``: recorded, not counted as bad data),
 ``unknown_order`` (an imported order item whose order is not known), ``malformed_row`` (a CSV line
-with the wrong number of fields).
+with the wrong number of fields). An opt-out is never rejected for its channel or time (an unknown
+channel suppresses all marketing).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TEXT = "varchar"
 TIMESTAMP = "timestamp"
@@ -81,6 +98,12 @@ class Entity:
     unique_key: str | None = None  # rejected as duplicate_<key> when seen twice
     unique_across_days: bool = False  # the key may not repeat in another day either
     date_column: str | None = None  # its day must be the partition's day and not in the future
+    # at least one of these columns in a file, and a value in one of them in every row
+    required_any: tuple[str, ...] = ()
+    # column -> SQL default (over the stage row) for an empty or unreadable value: never rejected for it
+    defaults: dict[str, str] = field(default_factory=dict)
+    # every row must load: a rejected row fails the whole load, whatever ingest.max_rejected_share says
+    lossless: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -140,9 +163,12 @@ ENTITIES: dict[str, Entity] = {
     ),
     "opt_outs": Entity(
         name="opt_outs",
-        columns={"customer_id": TEXT, "channel": TEXT, "opted_out_at": TIMESTAMP},
-        required=("customer_id", "channel", "opted_out_at"),
-        date_column="opted_out_at",
+        columns={"customer_id": TEXT, "channel": TEXT, "opted_out_at": TIMESTAMP, "phone": TEXT, "email": TEXT},
+        required=("channel", "opted_out_at"),
+        required_any=("customer_id", "phone", "email"),
+        # no date_column: an opt-out counts from the day it is known (its partition), whatever its time
+        defaults={"channel": "'all'", "opted_out_at": "cast(_partition_date as timestamp)"},
+        lossless=True,
     ),
 }
 

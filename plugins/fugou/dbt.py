@@ -11,10 +11,20 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fugou.settings import DBT_PROJECT_DIR, Paths, paths
+
+
+@cache
+def dbt_vars(project_file: Path = DBT_PROJECT_DIR / "dbt_project.yml") -> dict[str, Any]:
+    """The business-rule vars of ``dbt_project.yml`` (read, never restated: the rules live in dbt)."""
+    import yaml
+
+    with project_file.open(encoding="utf-8") as fh:
+        return dict(yaml.safe_load(fh).get("vars") or {})
 
 
 class DbtError(RuntimeError):

@@ -33,19 +33,16 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from fugou.dbt import dbt_vars
 from fugou.settings import DBT_PROJECT_DIR, setting
 
 if TYPE_CHECKING:
     from fugou.demo import DemoContext
 
 CATALOG_SEED = DBT_PROJECT_DIR / "seeds" / "campaign_catalog.csv"
-DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 SUPPORTED_TRIGGERS = ("days_after_first_order",)
 #: seq of a planted order: PLANTED_SEQ_BASE + the campaign's position (generator: added orders 1000-4095;
 #: other augmenters start at 1000)
@@ -53,13 +50,6 @@ PLANTED_SEQ_BASE = 3000
 # random streams of the generator's rnd(key, sub_key, stream) not used by fugou.demo (1-46 there)
 _STREAM_CONVERT = 901
 _STREAM_DAY = 902
-
-
-@cache
-def dbt_vars(project_file: Path = DBT_PROJECT_FILE) -> dict[str, Any]:
-    """The business-rule vars of ``dbt_project.yml``."""
-    with project_file.open(encoding="utf-8") as fh:
-        return dict(yaml.safe_load(fh).get("vars") or {})
 
 
 def catalog(seed: Path = CATALOG_SEED) -> dict[str, dict[str, str]]:

@@ -72,6 +72,7 @@ class CheckResult:
     observed_value: str | None = None
     examples: list[dict[str, Any]] = field(default_factory=list)
     details: str | None = None
+    remedy: str | None = None  # what to do when it fails (the expectation's meta["remedy"])
 
     @property
     def success(self) -> bool | None:
@@ -95,6 +96,8 @@ class CheckResult:
             text += f" (expected {self.details})"
         if self.examples:
             text += "; e.g. " + ", ".join(_example(e) for e in self.examples)
+        if self.remedy and self.status == "failed":
+            text += f". {self.remedy}"
         return text
 
 
@@ -267,7 +270,7 @@ opt_outs as (
            bool_or(lower(trim(channel)) in ('email', 'all')) as opted_out_email,
            bool_or(lower(trim(channel)) in ('phone', 'all')) as opted_out_phone
     from raw.opt_outs
-    where _partition_date <= $day and cast(opted_out_at as date) <= $day
+    where _partition_date <= $day  -- an opt-out takes effect from the day it is known, whatever its time
         and customer_id in (select customer_id from wanted)
     group by customer_id
 ),
@@ -278,8 +281,8 @@ ids as (
 )
 select
     ids.customer_id,
-    coalesce(c.sms_opt_in, false) as sms_opt_in,
-    coalesce(c.email_opt_in, false) as email_opt_in,
+    coalesce(c.sms_opt_in, {sms_unknown}) as sms_opt_in,
+    coalesce(c.email_opt_in, {email_unknown}) as email_opt_in,
     coalesce(nullif(trim(c.phone), '') is not null, false) as has_phone,
     coalesce(nullif(trim(c.email), '') is not null, false) as has_email,
     coalesce(o.opted_out_sms, false) as opted_out_sms,
@@ -360,8 +363,13 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
                       "and outcome = 'send'")
     if ledger is not None:
         wanted.append("select customer_id from ops.sends where send_date = $day")
+    from fugou.dbt import dbt_vars  # consent when the customer list says nothing: the dbt var, not restated
+
+    rules = dbt_vars()
     contacts = con.execute(CONTACTS_SQL.format(
-        wanted=" union ".join(wanted) or "select cast(null as varchar) as customer_id where false"), {"day": day}).df()
+        wanted=" union ".join(wanted) or "select cast(null as varchar) as customer_id where false",
+        sms_unknown=bool(rules["sms_opt_in_when_unknown"]), email_unknown=bool(rules["email_opt_in_when_unknown"]),
+    ), {"day": day}).df()
     out += suites.campaigns.batches(day, decisions, contacts, catalog, ledger, config["campaigns"], warnings)
 
     # campaign evaluation (rows of the day when the mart has a date column)
@@ -492,6 +500,7 @@ def _check_result(batch, result, n_examples: int) -> CheckResult:
         observed_value=None if observed is None else json.dumps(_plain(observed)),
         examples=examples if not result.success else [],
         details=exception.get("exception_message") if raised else _expected(config),
+        remedy=meta.get("remedy"),
     )
 
 

@@ -13,72 +13,30 @@ from pathlib import Path
 
 import duckdb
 
+from fugou.contract import ENTITIES, ENTITY_ORDER, Entity
 from fugou.settings import Paths, paths, setting
 
-RAW_DDL = """
-create schema if not exists raw;
-create schema if not exists ops;
+#: the bookkeeping columns every raw table has after the contract's columns
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_partition_date", "date"),
+    ("_source_file", "varchar"),
+    ("_source_line", "bigint"),
+    ("_loaded_at", "timestamp"),
+)
+PII_COLUMNS = frozenset({"name", "phone", "email"})
 
-create table if not exists raw.orders (
-    order_id varchar not null,
-    customer_id varchar not null,
-    paid_at timestamp not null,
-    amount decimal(14, 2) not null,
-    status varchar,
-    refund_amount decimal(14, 2),
-    refunded_at timestamp,
-    shipped_at timestamp,
-    delivered_at timestamp,
-    coupon_code varchar,
-    province varchar,
-    _partition_date date not null,
-    _source_file varchar not null,
-    _source_line bigint not null,
-    _loaded_at timestamp not null
-);
 
-create table if not exists raw.order_items (
-    order_id varchar not null,
-    sku varchar,
-    category varchar,
-    quantity integer,
-    unit_price decimal(14, 2),
-    season varchar,
-    _partition_date date not null,
-    _source_file varchar not null,
-    _source_line bigint not null,
-    _loaded_at timestamp not null
-);
+def _raw_table_ddl(ent: Entity) -> str:
+    """``create table raw.<entity>``: the contract's columns and types (required ones ``not null``),
+    then the lineage columns."""
+    lines = [f"    {name} {kind}{' not null' if name in ent.required else ''}" for name, kind in ent.columns.items()]
+    lines += [f"    {name} {kind} not null" for name, kind in LINEAGE_COLUMNS]
+    pii = sorted(PII_COLUMNS & set(ent.columns))
+    note = f"-- restricted: holds PII ({', '.join(pii)})\n" if pii else ""
+    return f"{note}create table if not exists raw.{ent.name} (\n" + ",\n".join(lines) + "\n);\n"
 
--- restricted: the only table holding phone and e-mail
-create table if not exists raw.customers (
-    customer_id varchar not null,
-    name varchar,
-    phone varchar,
-    email varchar,
-    birthday date,
-    gender varchar,
-    province varchar,
-    credit_level varchar,
-    is_fan_group boolean,
-    sms_opt_in boolean,
-    email_opt_in boolean,
-    _partition_date date not null,
-    _source_file varchar not null,
-    _source_line bigint not null,
-    _loaded_at timestamp not null
-);
 
-create table if not exists raw.opt_outs (
-    customer_id varchar not null,
-    channel varchar not null,
-    opted_out_at timestamp not null,
-    _partition_date date not null,
-    _source_file varchar not null,
-    _source_line bigint not null,
-    _loaded_at timestamp not null
-);
-
+OPS_DDL = """
 create table if not exists ops.load_manifest (
     entity varchar not null,
     partition_date date not null,
@@ -95,6 +53,14 @@ create table if not exists ops.runs (
     finished_at timestamp not null,
     status varchar not null,
     detail varchar
+);
+
+-- what the last load's scan of landing/ did not take (unknown folder, bad day folder, file type ...)
+create table if not exists ops.landing_problems (
+    path varchar not null,             -- relative to FUGOU_HOME
+    problem varchar not null,
+    action varchar not null,           -- what to do about it
+    seen_at timestamp not null
 );
 
 create table if not exists ops.rejected_rows (
@@ -150,6 +116,13 @@ create table if not exists ops.quality_results (
 );
 """
 
+# the raw tables are generated from the input contract (fugou.contract.ENTITIES), never written twice
+RAW_DDL = (
+    "create schema if not exists raw;\ncreate schema if not exists ops;\n\n"
+    + "\n".join(_raw_table_ddl(ENTITIES[name]) for name in ENTITY_ORDER)
+    + OPS_DDL
+)
+
 
 def duckdb_settings(p: Paths | None = None) -> dict[str, str]:
     """The memory cap for every DuckDB the pipeline opens (config ``warehouse.memory_limit``). Beyond it
@@ -174,7 +147,33 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
     apply_duckdb_settings(con, home)
     if not read_only:
         con.execute(RAW_DDL)
+        catch_up_raw_tables(con)
     return con
+
+
+def catch_up_raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Bring the raw tables of an existing warehouse to the contract: add the contract columns a table
+    lacks (``add column if not exists``) and drop ``not null`` from columns no longer required (e.g.
+    ``raw.opt_outs.customer_id`` since an opt-out may name only a phone or e-mail). Returns the
+    statements run (none when the tables already match)."""
+    current: dict[tuple[str, str], bool] = {
+        (table, column): nullable
+        for table, column, nullable in con.execute(
+            "select table_name, column_name, is_nullable from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'raw'"
+        ).fetchall()
+    }
+    done = []
+    for ent in ENTITIES.values():
+        for column, kind in ent.columns.items():
+            nullable = current.get((ent.name, column))
+            if nullable is None:
+                done.append(f'alter table raw.{ent.name} add column if not exists "{column}" {kind}')
+            elif not nullable and column not in ent.required:
+                done.append(f'alter table raw.{ent.name} alter column "{column}" drop not null')
+    for statement in done:
+        con.execute(statement)
+    return done
 
 
 @contextmanager

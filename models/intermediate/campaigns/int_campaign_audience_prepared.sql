@@ -3,8 +3,9 @@
   A table: the candidates model reads it once per trigger (ten times).
   Every customer (>= 1 paid order by snapshot_date) on snapshot_date with what the campaign rules
   need: type, stage, tier (and yesterday's), RFM, birthday and credit level, whether a phone / e-mail
-  is on file, consent per channel, and opt-outs (退订) received by snapshot_date per channel.
-  No PII: only has_phone / has_email flags. Decisions are made for one day only (snapshot_date):
+  is on file, consent per channel, and opt-outs (退订) known by snapshot_date per channel: the
+  customer's own and those of a phone / e-mail the customer shares (int_campaign_opt_outs_shared_contacts,
+  restricted: only customer_id and channel come out of it). No PII: only has_phone / has_email flags. Decisions are made for one day only (snapshot_date):
   they depend on what was sent on earlier days, so a range build (snapshot_start_date) does not
   apply here.
 -#}
@@ -24,10 +25,19 @@ customers as (
 
 ),
 
+-- every opt-out known by the day (landed in a partition up to snapshot_date, whatever its opted_out_at
+-- says): the customer's own, and those reaching the customer through a shared phone / e-mail
 opt_outs as (
 
-    select * from {{ ref('stg_shop__opt_outs') }}
-    where opted_out_date <= {{ fugou_snapshot_date() }}
+    select customer_id, channel
+    from {{ ref('stg_shop__opt_outs') }}
+    where known_date <= {{ fugou_snapshot_date() }}
+        and customer_id is not null
+
+    union
+
+    select customer_id, channel
+    from {{ ref('int_campaign_opt_outs_shared_contacts') }}
 
 ),
 

@@ -55,6 +55,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         started = time.monotonic()
         result = import_history(Path(file), entity=args.entity, mapping=args.mapping, as_of=args.as_of)
         _say(f"{file}: {result} ({time.monotonic() - started:.1f}s)")
+        if result.get("cut_off_day"):  # an export downloaded just after midnight: its last day is partial
+            cut, complete = result["cut_off_day"], result["last_complete_day"]
+            _say(f"{file}: the last day, {cut}, ends at {result['last_paid_at'][11:16]} — it looks cut off at "
+                 f"download; the last complete day is {complete}: run `fugou run --date {complete}`; {cut} will "
+                 f"be completed by the next export (re-import it under the same file name: changed days are "
+                 f"reloaded)")
     return 0
 
 

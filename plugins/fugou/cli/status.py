@@ -67,19 +67,37 @@ def day_summary(day: str, p: Paths | None = None) -> dict[str, object]:
             summary["sends"] = int(_rows(con, "select count(*) from ops.sends where send_date = ?", [day])[0][0])
         if p.analytics.exists():
             summary["analytics"] = str(p.analytics)
+        summary["landing_problems"] = landing_problems(con)
         return summary
     finally:
         con.close()
 
 
+def landing_problems(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(path, problem, what to do) of everything in landing/ that the last load did not take."""
+    if not _table_exists(con, "ops", "landing_problems"):
+        return []
+    return [tuple(r) for r in _rows(con, "select path, problem, action from ops.landing_problems order by path")]
+
+
+def print_landing_problems(problems: list[tuple[str, str, str]], out: Callable[[str], None] = print) -> None:
+    """The loud block that lists what in landing/ was not taken."""
+    if not problems:
+        return
+    out(f"WARNING: {len(problems)} item(s) in landing/ were NOT loaded:")
+    for path, problem, action in problems:
+        out(f"  {path}: {problem} -> {action}")
+
+
 def print_day_summary(day: str, p: Paths | None = None, out: Callable[[str], None] = print) -> None:
-    """Print :func:`day_summary` as a few readable lines."""
+    """Print :func:`day_summary` as a few readable lines (and what in landing/ was not taken, loudly)."""
     s = day_summary(day, p)
     out(f"day {s['day']}")
     for key in ("loaded", "rejected", "rejected_rows_total", "customers_in_snapshot", "sends",
                 "warehouse", "analytics", "note"):
         if key in s:
             out(f"  {key.replace('_', ' ')}: {s[key]}")
+    print_landing_problems(s.get("landing_problems") or [], out)  # type: ignore[arg-type]
 
 
 def print_status(limit: int = 10, p: Paths | None = None, out: Callable[[str], None] = print) -> None:
@@ -91,6 +109,7 @@ def print_status(limit: int = 10, p: Paths | None = None, out: Callable[[str], N
         return
     try:
         out(f"warehouse: {p.warehouse}")
+        print_landing_problems(landing_problems(con), out)
         out("recent runs:")
         for run_day, finished, status, detail in _rows(
                 con, "select run_day, finished_at, status, detail from ops.runs order by finished_at desc limit ?",

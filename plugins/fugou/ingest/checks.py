@@ -43,10 +43,15 @@ def _checks(ent: Entity, now: dt.datetime) -> list[tuple[str, str, str | None]]:
     if ent.name == "orders":
         unpaid = ", ".join(lit(s) for s in UNPAID_STATUSES)
         checks.append(("paid_at is null and _status_code in (" + unpaid + ")", "'not_paid'", "paid_at"))
+    # a column with a default (opt-outs: channel, opted_out_at) is never a reason: its default is loaded
     for col in ent.required:
-        checks.append((f"{q(col)} is null", lit(f"missing_{col}"), col))
+        if col not in ent.defaults:
+            checks.append((f"{q(col)} is null", lit(f"missing_{col}"), col))
+    if ent.required_any:
+        nobody = " and ".join(f"{q(c)} is null" for c in ent.required_any)
+        checks.append((nobody, lit("missing_" + "_or_".join(ent.required_any)), None))
     for col, kind in ent.columns.items():
-        if kind != TEXT:
+        if kind != TEXT and col not in ent.defaults:
             checks.append((f"{q(col)} is not null and t_{col} is null", lit(f"unparseable_{col}"), col))
     for col, kind in ent.columns.items():
         if kind == MONEY:
@@ -60,7 +65,7 @@ def _checks(ent: Entity, now: dt.datetime) -> list[tuple[str, str, str | None]]:
     if ent.name == "orders":
         checks.append(("t_refund_amount > t_amount", "'refund_exceeds_amount'", "refund_amount"))
         checks.append(("status is not null and _status_code is null", "'unknown_status'", "status"))
-    if ent.name == "opt_outs":
+    if ent.name == "opt_outs" and "channel" not in ent.defaults:
         checks.append(("channel is not null and t_channel is null", "'unknown_channel'", "channel"))
     return checks
 
@@ -88,27 +93,27 @@ def _may_have_duplicates(con: duckdb.DuckDBPyConnection, ent: Entity, view: str)
 
 def typed_table(con: duckdb.DuckDBPyConnection, ent: Entity, view: str, now: dt.datetime) -> None:
     """temp ``_typed``: the stage rows with ``t_<col>`` typed values, ``_reason`` and ``_column``."""
-    joins, typed = [], []
-    for col, kind in ent.columns.items():
-        typed.append(f"{_typed_sql(col, kind)} as t_{col}")
+    joins: list[str] = []
+    typed = {col: _typed_sql(col, kind) for col, kind in ent.columns.items()}
     extra = ""
     if ent.name == "orders":
         _code_map(con, view, "status", status_code, "_status_map")
         joins.append("left join _status_map sm on sm.raw = s.status")
         extra = ", sm.code as _status_code"
-        typed = [t for t in typed if not t.endswith(" as t_status")]
-        typed.append(f"coalesce(sm.code, CASE WHEN s.status is null THEN {lit(DEFAULT_STATUS)} END) as t_status")
+        typed["status"] = f"coalesce(sm.code, CASE WHEN s.status is null THEN {lit(DEFAULT_STATUS)} END)"
     if ent.name == "opt_outs":
         _code_map(con, view, "channel", channel_code, "_channel_map")
         joins.append("left join _channel_map cm on cm.raw = s.channel")
-        typed = [t for t in typed if not t.endswith(" as t_channel")]
-        typed.append("cm.code as t_channel")
+        typed["channel"] = "cm.code"
+    for col, default in ent.defaults.items():  # an empty or unreadable value: the contract's default
+        typed[col] = f"coalesce({typed[col]}, {default})"
     checks = _checks(ent, now)
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
     column = "CASE " + " ".join(f"WHEN {c} THEN {lit(k) if k else 'NULL'}" for c, _, k in checks) + " END"
     raw_json = "to_json({" + ", ".join(f"{lit(c)}: {q(c)}" for c in ent.columns) + "})::varchar"
     base = (
-        f"select s.*{extra}, {', '.join(typed)} from {view} s {' '.join(joins)}"
+        f"select s.*{extra}, {', '.join(f'{expr} as t_{col}' for col, expr in typed.items())} "
+        f"from {view} s {' '.join(joins)}"
     )
     checked = f"select *, {reason} as _reason0, {column} as _column0 from ({base})"
     if ent.unique_key and _may_have_duplicates(con, ent, view):

@@ -14,6 +14,41 @@ Which day a row lands in:
 * ``customers`` (a list without dates): ``as_of``, default the earliest order day known (in
   ``raw.orders`` or the landing folder), else today.
 
+**A Taobao / Tmall 订单报表** (an orders file read with the ``taobao_orders`` mapping) also gives the
+buyers' contacts: the importer writes a ``customers`` partition from the same file (mapping
+:data:`fugou.ingest.mappings.TAOBAO_CUSTOMERS`: customer_id = 买家会员名, name = 收货人姓名, phone =
+联系手机 without Excel's leading ``'``, province = first token of 收货地址), one row per buyer with
+the values of the buyer's latest paid order (latest 订单付款时间; ``_source_line`` is that order's
+line): one version of the buyer for every day with a paid order, holding the values of that day's
+latest order, in that day's partition. So as of any day the buyer's contacts are those of their latest
+order up to that day (a run for a past day never sees a later address). The export says nothing else
+about a buyer, so the other customer columns (email, birthday, gender, credit_level, is_fan_group,
+sms_opt_in, email_opt_in) are carried over from the buyer's latest version in ``raw.customers`` from
+other files, else left empty: consent is never invented here; an empty value is decided by the dbt
+vars ``sms_opt_in_when_unknown`` / ``email_opt_in_when_unknown``. A buyer who already has a row of
+another customer list on one of those days keeps that row for the day (a list the shop made on purpose,
+e.g. with consent, is not overwritten; two rows of one customer on one day would be duplicates).
+Buyers without a paid order get no row. The partitions are loaded in the same transaction as the
+orders; the result's ``customers``
+is its row count. An export imported before the importer wrote buyers is imported again in full
+(not skipped as unchanged) so that its buyers are written.
+
+**Masked buyer ids are refused** (nothing written or loaded): the 订单报表 can be exported
+desensitised (脱敏), with 买家会员名 like ``t***1``; different buyers would merge into one customer.
+With the Taobao mapping any ``*`` in a buyer id refuses the file (Taobao member names do not contain
+``*``); for every other file with a ``customer_id`` (orders, customers, opt-outs, any layout) only a
+run of two or more (``**``, :data:`MASKED_ID_MARK`): masking writes runs, while a single ``*`` might
+belong to some other system's real ids.
+
+**A cut-off last day**: an export downloaded shortly after midnight holds the whole history but only
+the first minutes of its last day. For orders the result gives ``last_paid_at`` (the latest
+``paid_at``), ``cut_off_day`` (the last day when its latest ``paid_at`` is before
+:data:`CUT_OFF_BEFORE`, 23:00, else None) and ``last_complete_day`` (the day before a cut-off day,
+else the last day). The cut-off day is still imported as it is; importing the next export under the
+same file name completes it (the changed days are reloaded; under another name its orders would be
+duplicates). A heuristic: in a small shop whose days often end before 23:00 a complete last day is
+flagged too, hence "looks cut off" in ``fugou import``'s message.
+
 Rows that cannot be placed (no or unparseable date, item of an unknown order, malformed CSV line) are
 not dropped: they go into the earliest day of the import and the load rejects them with the reason
 (``missing_paid_at``, ``unparseable_paid_at``, ``not_paid``, ``unknown_order``, ``malformed_row``) and
@@ -28,6 +63,7 @@ the rejected rows are in the quarantine file named by the error.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import shutil
@@ -41,10 +77,25 @@ from fugou.contract import DAY_COLUMN, entity
 from fugou.ingest.base import IngestError, file_checksum, lit, q, shop_now
 from fugou.ingest.checks import timestamp_sql
 from fugou.ingest.load import load_pending
-from fugou.ingest.mappings import CLEAN_SQL, Mapping, detect, mapping_by_name, source_columns
+from fugou.ingest.mappings import (
+    CLEAN_SQL,
+    COMPANION_CUSTOMERS,
+    TAOBAO_ORDERS,
+    TRANSFORMS,
+    Mapping,
+    detect,
+    mapping_by_name,
+    normalize_header,
+    source_columns,
+)
 from fugou.ingest.reader import read_csv_table
 from fugou.settings import Paths, paths
 from fugou.warehouse import duckdb_settings
+
+# a last day whose latest paid order is before this time of day looks cut off at download
+CUT_OFF_BEFORE = dt.time(23, 0)
+# a customer_id holding this (outside the Taobao export, where any "*" counts) is a masked id
+MASKED_ID_MARK = "**"
 
 
 def _safe_stem(path: Path) -> str:
@@ -52,7 +103,7 @@ def _safe_stem(path: Path) -> str:
 
 
 def _read_parquet_source(con: duckdb.DuckDBPyConnection, src: Path, entity_name: str,
-                         mapping: Mapping | None) -> tuple[Mapping | None, int]:
+                         mapping: Mapping | None, table: str = "src") -> tuple[Mapping | None, int]:
     ent = entity(entity_name)
     headers = [d[0] for d in con.execute(f"select * from read_parquet({lit(src)}) limit 0").description]
     used = mapping or detect(headers, entity_name)
@@ -63,18 +114,140 @@ def _read_parquet_source(con: duckdb.DuckDBPyConnection, src: Path, entity_name:
     selects = []
     for col in ent.columns:
         if col in columns:
-            selects.append(f"{CLEAN_SQL.format(x=f'cast({q(columns[col])} as varchar)')} as {q(col)}")
+            expr = CLEAN_SQL.format(x=f"cast({q(columns[col])} as varchar)")
+            transform = used.transforms.get(col) if used else None
+            if transform:
+                expr = TRANSFORMS[transform].format(v=f"({expr})")
+            selects.append(f"{expr} as {q(col)}")
         else:
             selects.append(f"cast(null as varchar) as {q(col)}")
     con.execute(
-        f"create or replace temp table src as select {', '.join(selects)}, file_row_number + 1 as _source_line "
-        f"from read_parquet({lit(src)}, file_row_number=true)"
+        f"create or replace temp table {q(table)} as select {', '.join(selects)}, "
+        f"file_row_number + 1 as _source_line from read_parquet({lit(src)}, file_row_number=true)"
     )
     con.execute(
-        "create or replace temp table src_rejects (_source_line bigint, reason varchar, column_name varchar, "
-        "raw_record varchar)"
+        f"create or replace temp table {q(table + '_rejects')} (_source_line bigint, reason varchar, "
+        f"column_name varchar, raw_record varchar)"
     )
-    return used, con.execute("select count(*) from src").fetchone()[0]
+    return used, con.execute(f"select count(*) from {q(table)}").fetchone()[0]
+
+
+def _refuse_masked_ids(con: duckdb.DuckDBPyConnection, src: Path, entity_name: str, used: Mapping | None) -> None:
+    """IngestError when customer_id values are privacy-masked (see the module docstring)."""
+    if "customer_id" not in entity(entity_name).columns:
+        return
+    taobao = used is not None and used.name == TAOBAO_ORDERS.name
+    mark = "*" if taobao else MASKED_ID_MARK
+    masked, line, example, total = con.execute(
+        f"select count(*) filter (where contains(customer_id, {lit(mark)})), "
+        f"min(_source_line) filter (where contains(customer_id, {lit(mark)})), "
+        f"arg_min(customer_id, _source_line) filter (where contains(customer_id, {lit(mark)})), count(*) from src"
+    ).fetchone()
+    if not masked:
+        return
+    if taobao:
+        raise IngestError(
+            f"{src}: refused, nothing imported: {masked} of {total} rows have a masked buyer id (买家会员名 "
+            f"with '*', first at line {line}: {example!r}): this 订单报表 was exported desensitised (脱敏), "
+            f"and masked ids would merge different buyers into one customer. Export the report again with "
+            f"full buyer information (not desensitised/脱敏): 千牛/卖家中心 → 交易 → 订单导出 (订单报表), "
+            f"choose the complete buyer information (买家信息完整导出), then import that file"
+        )
+    raise IngestError(
+        f"{src}: refused, nothing imported: {masked} of {total} rows have a masked customer_id (holding "
+        f"{MASKED_ID_MARK!r}, first at line {line}: {example!r}); masked ids would merge different buyers into "
+        f"one customer. Export the file again with full buyer ids (not desensitised/脱敏) and import that file"
+    )
+
+
+def _day_end(last_paid: dt.datetime | None) -> dict[str, Any]:
+    """``last_paid_at``, ``cut_off_day`` and ``last_complete_day`` of an orders file (module docstring)."""
+    if last_paid is None:
+        return {"last_paid_at": None, "cut_off_day": None, "last_complete_day": None}
+    day = last_paid.date()
+    cut = last_paid.time() < CUT_OFF_BEFORE
+    return {
+        "last_paid_at": last_paid.isoformat(sep=" "),
+        "cut_off_day": day.isoformat() if cut else None,
+        "last_complete_day": (day - dt.timedelta(days=1) if cut else day).isoformat(),
+    }
+
+
+def _write_buyers(con: duckdb.DuckDBPyConnection, src: Path, companion: Mapping, attached: bool,
+                  target: Path) -> int:
+    """Write the customers partition files of a Taobao export (module docstring) under ``target/_day=<D>/``;
+    returns the number of buyers.
+
+    Needs temp ``src`` (the orders read) and ``csrc`` (the same file read with ``companion``), whose
+    ``_source_line`` numbers agree.
+    """
+    ent = entity("customers")
+    given = set(companion.columns.values())
+    carried = [c for c in ent.columns if c not in given]
+    if attached and carried:
+        prev = (
+            f"(select * from wh.raw.customers where _source_file is distinct from {lit(src)} "
+            f"qualify row_number() over (partition by customer_id "
+            f"order by _partition_date desc, _loaded_at desc, _source_line desc) = 1)"
+        )
+    else:
+        prev = "(select cast(null as varchar) as customer_id" + "".join(f", null as {q(c)}" for c in carried) + ")"
+    cols = [
+        f"b.{q(c)}" if c in given else f"cast(prev.{q(c)} as varchar) as {q(c)}" for c in ent.columns
+    ]
+    paid = timestamp_sql("paid_at")
+    # one version per buyer and day with a paid order: the values of that day's latest order
+    con.execute(
+        f"create or replace temp table buyers as select c.*, cast(o._paid as date) as _day from csrc c "
+        f"join (select _source_line, {paid} as _paid from src) o on o._source_line = c._source_line "
+        f"where c.customer_id is not null and o._paid is not null "
+        + (f"and not exists (select 1 from wh.raw.customers w where w.customer_id = c.customer_id "
+           f"and w._partition_date = cast(o._paid as date) and w._source_file is distinct from {lit(src)}) "
+           if attached else "")
+        + "qualify row_number() over (partition by c.customer_id, cast(o._paid as date) "
+        "order by o._paid desc, c._source_line desc) = 1"
+    )
+    buyers = con.execute("select count(distinct customer_id) from buyers").fetchone()[0]
+    if buyers:
+        con.execute(
+            f"copy (select {', '.join(cols)}, {lit(src)} as _source_file, b._source_line, "
+            f"cast(null as varchar) as _preset_reason, cast(null as varchar) as _preset_raw, b._day "
+            f"from buyers b left join {prev} prev on prev.customer_id = b.customer_id order by b._source_line) "
+            f"to {lit(target)} (format parquet, partition_by (_day))"
+        )
+    con.execute("drop table buyers")
+    return buyers
+
+
+def _header_mapping(src: Path, entity_name: str, mapping: Mapping | None) -> Mapping | None:
+    """The mapping a file is read with, from its header alone (cheap: for the re-import shortcut)."""
+    if mapping:
+        return mapping
+    if src.suffix.lower() == ".parquet":
+        con = duckdb.connect()
+        try:
+            headers = [d[0] for d in con.execute(f"select * from read_parquet({lit(src)}) limit 0").description]
+        finally:
+            con.close()
+        return detect(headers, entity_name)
+    with src.open("rb") as fh:
+        first = fh.read(1 << 16).split(b"\n", 1)[0]
+    try:
+        line = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        line = first.decode("gb18030", errors="replace")
+    line = line.rstrip("\r")
+    delim = max([",", "\t", ";", "|"], key=line.count)
+    headers = next(csv.reader([line], delimiter=delim), [])
+    return detect([normalize_header(h) for h in headers], entity_name)
+
+
+def _scalar(sql: str) -> Any:
+    con = duckdb.connect()
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
 
 
 def _earliest_order_day(con: duckdb.DuckDBPyConnection, p: Paths, attached: bool) -> str | None:
@@ -95,7 +268,9 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
 
     Returns ``source``, ``entity``, ``mapping``, ``rows_read``, ``days`` (partitions written),
     ``first_day``, ``last_day``, ``files_written`` (0 when the file was imported before) and ``load``
-    (the result of :func:`fugou.ingest.load.load_pending`).
+    (the result of :func:`fugou.ingest.load.load_pending`); for orders also ``last_paid_at``,
+    ``cut_off_day`` and ``last_complete_day``; for a Taobao 订单报表 also ``customers`` (the rows of its
+    customers partition).
     """
     from fugou.contract import entity as contract_entity
 
@@ -112,10 +287,22 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
     tag = f"{_safe_stem(src)}__{file_checksum(src)[:12]}"
     root = p.landing / ent.name
     existing = sorted(root.glob(f"*/{tag}*.parquet")) if root.is_dir() else []
+    customers_root = p.landing / "customers"
+    buyers = sorted(customers_root.glob(f"*/{tag}.parquet")) if ent.name == "orders" else []
     info: dict[str, Any] = {"source": str(src), "entity": ent.name, "mapping": None, "rows_read": None}
+    if existing and not buyers and ent.name == "orders":
+        # imported before this importer wrote the buyers of a Taobao export: import it again, in full
+        header_mapping = _header_mapping(src, ent.name, used)
+        if header_mapping and header_mapping.name in COMPANION_CUSTOMERS:
+            existing = []
     if existing:  # imported before: the manifest makes the load a no-op
         days = sorted({f.parent.name for f in existing})
         info.update(days=len(days), first_day=days[0], last_day=days[-1], files_written=0)
+        if ent.name == "orders":
+            last = "[" + ", ".join(lit(f) for f in existing if f.parent.name == days[-1]) + "]"
+            info.update(_day_end(_scalar(f"select max({timestamp_sql('paid_at')}) from read_parquet({last})")))
+        if buyers:
+            info["customers"] = _scalar(f"select count(*) from read_parquet({lit(buyers[0])})")
         info["load"] = load_pending(days[-1], p)
         return info
 
@@ -136,10 +323,24 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
                 used, rows = read.mapping, read.rows + read.rejected
                 info["encoding"] = read.encoding
             info["mapping"], info["rows_read"] = (used.name if used else None), rows
+            _refuse_masked_ids(con, src, ent.name, used)
 
             attached = p.warehouse.exists()
             if attached:
                 con.execute(f"attach {lit(p.warehouse)} as wh (read_only)")
+            companion = COMPANION_CUSTOMERS.get(used.name) if used and ent.name == "orders" else None
+            if ent.name == "orders":
+                last_paid = con.execute(f"select max({timestamp_sql('paid_at')}) from src").fetchone()[0]
+                info.update(_day_end(last_paid))
+                if companion and last_paid is not None:
+                    if src.suffix.lower() == ".parquet":
+                        _read_parquet_source(con, src, "customers", companion, table="csrc")
+                    else:
+                        read_csv_table(con, src, "customers", "csrc", mapping=companion, scratch=scratch,
+                                       display_name=str(src))
+                    info["customers"] = _write_buyers(con, src, companion, attached, scratch / "buyers")
+                elif companion:
+                    info["customers"] = 0
             day_col = DAY_COLUMN[ent.name]
             preset = "cast(null as varchar)"
             join = ""
@@ -178,8 +379,11 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
             con.close()
 
         # swap the partition files in: older versions of the same file name step aside
-        for old in sorted(root.glob(f"*/{_safe_stem(src)}__*.parquet")) if root.is_dir() else []:
-            aside = scratch / "replaced" / old.parent.name / old.name
+        olds = sorted(root.glob(f"*/{_safe_stem(src)}__*.parquet")) if root.is_dir() else []
+        if ent.name == "orders" and info.get("customers") is not None and customers_root.is_dir():
+            olds += sorted(customers_root.glob(f"*/{_safe_stem(src)}__*.parquet"))
+        for old in olds:
+            aside = scratch / "replaced" / old.parent.parent.name / old.parent.name / old.name
             aside.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(old, aside)
             replaced.append((old, aside))
@@ -192,6 +396,13 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
             files = sorted(part_dir.glob("*.parquet"))
             for i, f in enumerate(files):
                 target = target_dir / (f"{tag}.parquet" if len(files) == 1 else f"{tag}_{i}.parquet")
+                shutil.move(f, target)
+                written.append(target)
+        for part_dir in sorted((scratch / "buyers").glob("_day=*")):
+            target_dir = p.landing_partition("customers", part_dir.name.split("=", 1)[1])
+            target_dir.mkdir(parents=True, exist_ok=True)
+            for i, f in enumerate(sorted(part_dir.glob("*.parquet"))):
+                target = target_dir / (f"{tag}.parquet" if i == 0 else f"{tag}_{i}.parquet")
                 shutil.move(f, target)
                 written.append(target)
         if not days:

@@ -17,7 +17,9 @@ lines); for Parquet written by :mod:`fugou.ingest.history` the line in the origi
 
 A load FAILS with :class:`IngestError` (and changes nothing) when a file lacks a required column,
 cannot be read, or when more than ``ingest.max_rejected_share`` of the rows of one source file
-are rejected (``not_paid`` rows do not count as bad). **Rejected rows of a failed load are not lost**:
+are rejected (``not_paid`` rows do not count as bad). For an entity whose rows must never be dropped
+(``Entity.lossless``: ``opt_outs``) a single rejected row (a malformed line, an opt-out naming no
+customer, phone or e-mail) fails the load, naming the file and line. **Rejected rows of a failed load are not lost**:
 they are written, before the rollback, to a quarantine Parquet file
 ``$FUGOU_HOME/quarantine/<YYYYMMDDTHHMMSS>__<entity>.parquet`` (same columns as
 ``ops.rejected_rows``) whose path the error message names. The warehouse itself stays exactly as it
@@ -38,7 +40,7 @@ from fugou.contract import ENTITY_ORDER, Entity, entity
 from fugou.dates import parse_day
 from fugou.ingest.base import IngestError, insert_rows, lit, q, shop_now
 from fugou.ingest.checks import typed_table
-from fugou.ingest.plan import Partition, plan
+from fugou.ingest.plan import LandingProblem, Partition, is_parquet, plan
 from fugou.ingest.reader import read_csv_table
 from fugou.settings import Paths, paths, setting
 from fugou.warehouse import connect, transaction
@@ -65,10 +67,11 @@ def _stage(con: duckdb.DuckDBPyConnection, ent: Entity, parts: list[Partition], 
     for part in parts:
         for rel in part.files:
             path = p.home / rel
-            if path.suffix.lower() == ".parquet":
+            if is_parquet(path):
                 parquet.append((str(path), rel, part.day))
                 continue
-            read = read_csv_table(con, path, ent.name, "_csv_one", scratch=p.home / "tmp", display_name=rel)
+            read = read_csv_table(con, path, ent.name, "_csv_one", scratch=p.home / "tmp", display_name=rel,
+                                  encoding=str(setting("ingest.encoding", p.home)))
             con.execute(
                 f"insert into _stage_csv select {', '.join(q(c) for c in cols)}, {lit(rel)}, "
                 f"DATE {lit(part.day)}, {lit(rel)}, _source_line, null, null from _csv_one"
@@ -121,7 +124,10 @@ def _stage(con: duckdb.DuckDBPyConnection, ent: Entity, parts: list[Partition], 
     return "_stage"
 
 
-def _share_failures(con: duckdb.DuckDBPyConnection, max_share: float) -> list[tuple[str, int, int]]:
+def _share_failures(con: duckdb.DuckDBPyConnection, max_share: float, *,
+                    lossless: bool = False) -> list[tuple[str, int, int]]:
+    """(source file, rows, bad rows) of the files that fail the load: more than ``max_share`` bad, or
+    any bad row at all when ``lossless`` (an opt-out that cannot be read must never be dropped)."""
     rows = con.execute(
         """
         with r as (
@@ -134,6 +140,8 @@ def _share_failures(con: duckdb.DuckDBPyConnection, max_share: float) -> list[tu
         select _source_file, sum(n)::bigint, sum(bad)::bigint from r group by all order by 1
         """
     ).fetchall()
+    if lossless:
+        return [(f, n, bad) for f, n, bad in rows if bad]
     return [(f, n, bad) for f, n, bad in rows if n and bad / n > max_share]
 
 
@@ -149,7 +157,7 @@ def _rejected_select(ent: Entity, rejected_at: dt.datetime) -> str:
 
 
 def _fail(con: duckdb.DuckDBPyConnection, ent: Entity, p: Paths, failures: list[tuple[str, int, int]],
-          max_share: float, now: dt.datetime) -> IngestError:
+          max_share: float, now: dt.datetime, *, lossless: bool = False) -> IngestError:
     qdir = p.home / "quarantine"
     qdir.mkdir(parents=True, exist_ok=True)
     target = qdir / f"{now.strftime('%Y%m%dT%H%M%S')}__{ent.name}__{uuid.uuid4().hex[:6]}.parquet"
@@ -166,9 +174,17 @@ def _fail(con: duckdb.DuckDBPyConnection, ent: Entity, p: Paths, failures: list[
             f"line {line}: {reason}" + (f" ({col}={_value(raw, col)!r})" if col else "")
             for line, reason, col, raw in examples
         )
-        lines.append(f"{source}: {bad} of {n} rows rejected ({bad / n:.1%} > {max_share:.1%}), e.g. {shown}")
+        if lossless:
+            lines.append(f"{source}: {bad} of {n} rows cannot be read, {shown}")
+        else:
+            lines.append(f"{source}: {bad} of {n} rows rejected ({bad / n:.1%} > {max_share:.1%}), e.g. {shown}")
+    why = (
+        f" ({ent.name} rows are never dropped: any unreadable row fails the load, whatever "
+        f"ingest.max_rejected_share says; correct the file and load again)"
+        if lossless else ""
+    )
     return IngestError(
-        f"load of {ent.name} refused, nothing changed: " + " | ".join(lines)
+        f"load of {ent.name} refused, nothing changed{why}: " + " | ".join(lines)
         + f". All rejected rows are kept in {target}"
     )
 
@@ -189,9 +205,9 @@ def load_entity(con: duckdb.DuckDBPyConnection, ent: Entity, parts: list[Partiti
 
     view = _stage(con, ent, parts, p)
     typed_table(con, ent, view, now)
-    failures = _share_failures(con, max_share)
+    failures = _share_failures(con, max_share, lossless=ent.lossless)
     if failures:
-        raise _fail(con, ent, p, failures, max_share, now)
+        raise _fail(con, ent, p, failures, max_share, now, lossless=ent.lossless)
 
     at = f"TIMESTAMP {lit(now.isoformat(sep=' '))}"
     cols = ent.column_names
@@ -245,16 +261,28 @@ def load_pending(day: str, p: Paths | None = None) -> dict[str, dict[str, int]]:
         con.execute("set preserve_insertion_order = true")
         result: dict[str, dict[str, int]] = {}
         with transaction(con):
-            todo, skipped = plan(con, p, until)
+            todo = plan(con, p, until, now)
             for name in ENTITY_ORDER:
                 counts = {"partitions": 0, "rows_loaded": 0, "rows_rejected": 0}
-                if todo[name]:
-                    counts = load_entity(con, entity(name), todo[name], p, now, max_share)
-                result[name] = {**counts, "skipped_unchanged": skipped[name]}
+                if todo.todo[name]:
+                    counts = load_entity(con, entity(name), todo.todo[name], p, now, max_share)
+                result[name] = {**counts, "skipped_unchanged": todo.skipped[name]}
+            record_landing_problems(con, todo.problems, now)
+        if todo.problems:
+            result["landing_problems"] = [  # type: ignore[assignment]
+                {"path": x.path, "problem": x.problem, "action": x.action} for x in todo.problems]
         return result
     finally:
         con.close()
         cleanup_scratch(p)
+
+
+def record_landing_problems(con: duckdb.DuckDBPyConnection, problems: list[LandingProblem],
+                            now: dt.datetime) -> None:
+    """Replace ``ops.landing_problems`` with what this load's scan found (``fugou status`` lists them)."""
+    con.execute("delete from ops.landing_problems")
+    if problems:
+        insert_rows(con, "ops.landing_problems", [(x.path, x.problem, x.action, now) for x in problems])
 
 
 def cleanup_scratch(p: Paths) -> None:

@@ -1,7 +1,9 @@
 """Column and value mappings: from a shop's file layout to the input contract (:mod:`fugou.contract`).
 
 * **Taobao / Tmall 订单报表** (the seller centre's order report export, GBK CSV) is built in and
-  recognised by its Chinese headers (订单编号 + 订单付款时间): see :data:`TAOBAO_ORDERS`.
+  recognised by its Chinese headers (订单编号 + 订单付款时间): see :data:`TAOBAO_ORDERS`. The same file
+  also gives the buyers' contacts: :data:`TAOBAO_CUSTOMERS`, read alongside by
+  :func:`fugou.ingest.history.import_history` (:data:`COMPANION_CUSTOMERS`).
 * **Files already in the contract's column names** need no mapping.
 * **Any other layout** is a named mapping in configuration (``config/fugou.toml`` or
   ``$FUGOU_HOME/fugou.toml``)::
@@ -15,11 +17,13 @@
       "金额" = "amount"
       [mappings.my_erp.transforms]     # optional: contract column = transform
       province = "first_token"          # first whitespace-separated token of the value
+      phone = "excel_text"              # without a leading ' (Excel's keep-as-text guard)
 
   used as ``fugou import FILE --mapping my_erp``.
 
 Values are cleaned on the way in: surrounding whitespace and tabs are cut and Excel-style wrappers
-(``="123"``, common in Taobao exports) are removed. Status and channel values are translated by
+(``="123"``, common in Taobao exports) are removed; the ``excel_text`` transform also drops a leading
+apostrophe (``'13812345678``: how the 订单报表 writes 联系手机). Status and channel values are translated by
 :func:`status_code` and :func:`channel_code` (Chinese Taobao values, English codes and synonyms).
 """
 
@@ -36,6 +40,8 @@ from fugou.settings import config
 TRANSFORMS = {
     # contract column value from the mapped source value (SQL over the cleaned value ``v``)
     "first_token": "nullif(regexp_extract({v}, '^([^\\s\\x{{3000}}]+)', 1), '')",
+    # without the leading apostrophe Excel uses to keep digits as text ('13812345678)
+    "excel_text": "CASE WHEN starts_with({v}, '''') THEN nullif(trim(substr({v}, 2), ' \t'), '') ELSE {v} END",
 }
 
 
@@ -72,7 +78,24 @@ TAOBAO_ORDERS = Mapping(
     detect_headers=("订单编号", "订单付款时间"),
 )
 
+# The buyers of the same 订单报表 as the customers entity, one row per order line (the history import
+# keeps each buyer's latest paid order). Neither detected by headers nor selectable by name: a companion.
+TAOBAO_CUSTOMERS = Mapping(
+    name="taobao_customers",
+    entity="customers",
+    columns={
+        "买家会员名": "customer_id",
+        "收货人姓名": "name",
+        "联系手机": "phone",
+        "收货地址": "province",
+    },
+    transforms={"phone": "excel_text", "province": "first_token"},
+)
+
 BUILT_IN: dict[str, Mapping] = {TAOBAO_ORDERS.name: TAOBAO_ORDERS}
+
+# orders mapping name -> the customers mapping the history import also reads from the same file
+COMPANION_CUSTOMERS: dict[str, Mapping] = {TAOBAO_ORDERS.name: TAOBAO_CUSTOMERS}
 
 
 def normalize_header(header: str) -> str:

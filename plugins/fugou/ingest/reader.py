@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,42 +12,7 @@ import duckdb
 from fugou.contract import entity
 from fugou.ingest.base import IngestError, lit, q
 from fugou.ingest.mappings import CLEAN_SQL, TRANSFORMS, Mapping, detect, source_columns
-
-
-def detect_encoding(path: Path, sample_bytes: int = 1 << 20) -> str:
-    """``utf-8`` or ``gb18030`` (a superset of GBK), from the first MiB of the file."""
-    with path.open("rb") as fh:
-        sample = fh.read(sample_bytes)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
-
-
-@contextmanager
-def utf8_file(path: Path, encoding: str, scratch: Path) -> Iterator[Path]:
-    """The file itself when UTF-8, else a temporary UTF-8 copy under ``scratch`` (removed after)."""
-    if encoding == "utf-8":
-        yield path
-        return
-    scratch.mkdir(parents=True, exist_ok=True)
-    target = scratch / f"{path.stem}.{uuid.uuid4().hex[:8]}.utf8.csv"
-    try:
-        with (
-            path.open("r", encoding=encoding, newline="") as src,
-            target.open("w", encoding="utf-8", newline="") as dst,
-        ):
-            while chunk := src.read(1 << 22):
-                dst.write(chunk)
-    except UnicodeDecodeError as exc:
-        target.unlink(missing_ok=True)
-        raise IngestError(f"{path}: neither UTF-8 nor GBK text ({exc})") from exc
-    try:
-        yield target
-    finally:
-        target.unlink(missing_ok=True)
-
+from fugou.ingest.text import detect_encoding, plain_utf8
 
 
 @dataclass
@@ -119,69 +81,71 @@ def read_csv_table(
     scratch: Path,
     display_name: str | None = None,
     require: bool = True,
+    encoding: str | None = None,
 ) -> CsvRead:
-    """Read a CSV (UTF-8 or GBK) into temp ``table`` with the entity's columns, cleaned, as text.
+    """Read a delimited text file into temp ``table`` with the entity's columns, cleaned, as text.
 
-    The mapping is ``mapping`` when given, else detected from the headers (Taobao export, configured
-    mappings) when ``auto_mapping``, else none (contract names). Lines with the wrong number of
-    fields go to the rejects table as ``malformed_row``. Raises :class:`IngestError` naming the file
-    and column when a required column is missing (``require``).
+    The file may be gzip-compressed, UTF-8 or GBK (detected, see :mod:`fugou.ingest.text`; or the
+    ``encoding`` named), with CR LF, LF or mixed line endings. The mapping is ``mapping`` when given,
+    else detected from the headers (Taobao export, configured mappings) when ``auto_mapping``, else
+    none (contract names). Lines with the wrong number of fields go to the rejects table as
+    ``malformed_row``. Every line is accounted for: header + blank lines + rows + rejected lines (+ the
+    extra lines of quoted values that span lines) must equal the file's lines, or the read fails naming
+    the file and the first line in doubt (an unterminated quote takes the following lines into one value).
+    Raises :class:`IngestError` naming the file and column when a required column is missing (``require``).
     """
     ent = entity(entity_name)
     shown = display_name or str(path)
-    encoding = detect_encoding(path)
-    for attempt in (1, 2):
-        with utf8_file(path, encoding, scratch) as source:
-            headers, delim = csv_headers(source)
-            if not headers:
-                raise IngestError(f"{shown}: empty file (no header line)")
-            used = mapping or (detect(headers, entity_name) if auto_mapping else None)
-            columns = source_columns(headers, entity_name, used)
-            missing = [c for c in ent.required if c not in columns] if require else []
-            if missing:
-                how = f"mapping {used.name!r}" if used else "contract column names"
-                raise IngestError(
-                    f"{shown}: missing required column(s) {', '.join(missing)} for {entity_name} "
-                    f"(read with {how}; headers found: {', '.join(headers)})"
-                )
-            tag = uuid.uuid4().hex[:8]
-            errors, scans = f"_rej_err_{tag}", f"_rej_scan_{tag}"
-            dirty = _columns_to_clean(con, csv_read_sql(source, headers, delim), list(columns.values()))
-            selects = []
-            for col in ent.columns:
-                if col in columns:
-                    expr = CLEAN_SQL.format(x=q(columns[col])) if columns[col] in dirty else q(columns[col])
-                    transform = used.transforms.get(col) if used else None
-                    if transform:
-                        expr = TRANSFORMS[transform].format(v=f"({expr})")
-                    selects.append(f"{expr} as {q(col)}")
-                else:
-                    selects.append(f"cast(null as varchar) as {q(col)}")
-            try:
-                con.execute(
-                    f"create or replace temp table {q(table)} as select {', '.join(selects)}, "
-                    f"cast(row_number() over () as bigint) + 1 as _source_line "
-                    f"from {csv_read_sql(source, headers, delim)}, store_rejects=true, "
-                    f"rejects_table={lit(errors)}, rejects_scan={lit(scans)})"
-                )
-            except duckdb.Error as exc:
-                raise IngestError(f"{shown}: cannot read as CSV: {exc}") from exc
-            unicode_errors = con.execute(
-                f"select count(*) from {q(errors)} where error_type ilike '%unicode%'"
-            ).fetchone()[0]
-            if attempt == 1 and encoding == "utf-8" and unicode_errors:
-                con.execute(f"drop table if exists {q(errors)}; drop table if exists {q(scans)}")
-                encoding = "gb18030"
-                continue
-            break
-    rejects = f"{table}_rejects"
-    con.execute(
-        f"create or replace temp table {q(rejects)} as "
-        f"select line::bigint as _source_line, 'malformed_row' as reason, cast(null as varchar) as column_name, "
-        f"to_json({{'line': any_value(csv_line), 'error': string_agg(error_message, '; ')}})::varchar as raw_record "
-        f"from {q(errors)} group by line"
-    )
-    rejected = con.execute(f"select count(*) from {q(rejects)}").fetchone()[0]
+    encoding = detect_encoding(path, shown, encoding)
+    with plain_utf8(path, encoding, scratch, shown) as (source, counted):
+        headers, delim = csv_headers(source)
+        if not headers:
+            raise IngestError(f"{shown}: empty file (no header line)")
+        used = mapping or (detect(headers, entity_name) if auto_mapping else None)
+        columns = source_columns(headers, entity_name, used)
+        missing = [c for c in ent.required if c not in columns] if require else []
+        if missing:
+            how = f"mapping {used.name!r}" if used else "contract column names"
+            raise IngestError(
+                f"{shown}: missing required column(s) {', '.join(missing)} for {entity_name} "
+                f"(read with {how}; headers found: {', '.join(headers)})"
+            )
+        tag = uuid.uuid4().hex[:8]
+        errors, scans = f"_rej_err_{tag}", f"_rej_scan_{tag}"
+        read_sql = csv_read_sql(source, headers, delim)
+        dirty = _columns_to_clean(con, read_sql, list(columns.values()))
+        selects = []
+        for col in ent.columns:
+            if col in columns:
+                expr = CLEAN_SQL.format(x=q(columns[col])) if columns[col] in dirty else q(columns[col])
+                transform = used.transforms.get(col) if used else None
+                if transform:
+                    expr = TRANSFORMS[transform].format(v=f"({expr})")
+                selects.append(f"{expr} as {q(col)}")
+            else:
+                selects.append(f"cast(null as varchar) as {q(col)}")
+        try:
+            con.execute(
+                f"create or replace temp table {q(table)} as select {', '.join(selects)}, "
+                f"cast(row_number() over () as bigint) + 1 as _source_line "
+                f"from {read_sql}, store_rejects=true, rejects_table={lit(errors)}, rejects_scan={lit(scans)})"
+            )
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise IngestError(f"{shown}: cannot be read as {_kind(delim)} ({first}); check its first lines "
+                              f"against the header") from None
+        rejects = f"{table}_rejects"
+        con.execute(
+            f"create or replace temp table {q(rejects)} as "
+            f"select line::bigint as _source_line, 'malformed_row' as reason, cast(null as varchar) as column_name, "
+            f"to_json({{'line': any_value(csv_line), 'error': string_agg(error_message, '; ')}})::varchar "
+            f"as raw_record, bool_or(error_type = 'UNQUOTED VALUE') as unterminated "
+            f"from {q(errors)} group by line"
+        )
+        rows = con.execute(f"select count(*) from {q(table)}").fetchone()[0]
+        rejected = con.execute(f"select count(*) from {q(rejects)}").fetchone()[0]
+        _account_for_every_line(con, shown, source, read_sql, counted.lines, rows, rejects)
+    con.execute(f"alter table {q(rejects)} drop column unterminated")
     if rejected:
         # rows after a rejected line sit one line further down than their record number says
         con.execute(
@@ -194,6 +158,43 @@ def read_csv_table(
         )
         con.execute("drop table _gaps")
     con.execute(f"drop table if exists {q(errors)}; drop table if exists {q(scans)}")
-    rows = con.execute(f"select count(*) from {q(table)}").fetchone()[0]
     return CsvRead(table, rejects, rows, rejected, encoding, used, columns)
 
+
+def _kind(delim: str) -> str:
+    return {",": "CSV", "\t": "tab-separated text", ";": "semicolon-separated text", "|": "|-separated text"}[delim]
+
+
+def _account_for_every_line(con: duckdb.DuckDBPyConnection, shown: str, source: Path, read_sql: str,
+                            lines: int, rows: int, rejects: str) -> None:
+    """Lines of the file = header + rows + rejected lines + blank lines + extra lines of multi-line values;
+    else raise, naming the first line in doubt. The cheap check (no blank lines, no multi-line values)
+    almost always settles it; the exact count reads the file once more."""
+    rejected = con.execute(f"select count(*) from {q(rejects)}").fetchone()[0]
+    if 1 + rows + rejected == lines:
+        return
+    blank = 0
+    with source.open("rb") as fh:
+        for line in fh:
+            if not line.strip(b"\r\n"):
+                blank += 1
+    spans = con.execute(
+        f"select coalesce(sum(len(c) - len(replace(c, chr(10), ''))), 0) from "
+        f"(select concat_ws(chr(31), columns(*)) as c from {read_sql}, ignore_errors=true))"
+    ).fetchone()[0]
+    accounted = 1 + rows + rejected + blank + int(spans)
+    if accounted == lines:
+        return
+    first = con.execute(
+        f"select _source_line, unterminated from {q(rejects)} order by unterminated desc, _source_line limit 1"
+    ).fetchone()
+    where = (
+        f"line {first[0]} opens a quote that is never closed, so the reader took the lines after it as one value"
+        if first and first[1] else
+        f"the first line it could not read is line {first[0]}" if first else "no single line was reported"
+    )
+    raise IngestError(
+        f"{shown}: {lines} lines, but only {accounted} are accounted for ({rows} rows read, {rejected} rejected, "
+        f"{blank} blank, header 1): {lines - accounted} line(s) would be lost. {where}. Fix the file (close or "
+        f"remove the stray quote) and land it again; nothing was loaded."
+    )
