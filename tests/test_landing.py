@@ -14,6 +14,7 @@ from warehouse_helpers import query, snapshot
 from fugou import settings
 from fugou.cli.status import print_status
 from fugou.ingest import IngestError, load_pending
+from fugou.ingest.history import import_history
 from fugou.settings import Paths
 
 HEADER = "order_id,customer_id,paid_at,amount"
@@ -165,3 +166,15 @@ def test_rows_rejected_only_for_their_future_time_are_taken_once_the_day_has_end
     assert query(fugou_home, "select count(*) from ops.rejected_rows") == [(0,)]
     # and then it is unchanged: no reload
     assert load_pending(DAY, fugou_home)["orders"]["skipped_unchanged"] == 1
+
+
+def test_a_gzipped_big5_history_imports_once_its_encoding_is_named(fugou_home: Paths, tmp_path: Path) -> None:
+    from fugou.cli.commands import main
+
+    source = tmp_path / "history.csv.gz"
+    source.write_bytes(gzip.compress(
+        f"order_id,customer_id,paid_at,amount\no1,{TRADITIONAL},{DAY} 10:00:00,5.00\n".encode("big5")))
+    with pytest.raises(IngestError, match="cannot be told with confidence"):
+        import_history(source, p=fugou_home)
+    assert main(["import", str(source), "--encoding", "big5"]) == 0
+    assert query(fugou_home, "select customer_id, amount::double from raw.orders") == [(TRADITIONAL, 5.0)]

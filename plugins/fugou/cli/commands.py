@@ -53,7 +53,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     for file in args.files:
         started = time.monotonic()
-        result = import_history(Path(file), entity=args.entity, mapping=args.mapping, as_of=args.as_of)
+        result = import_history(Path(file), entity=args.entity, mapping=args.mapping, as_of=args.as_of,
+                                encoding=args.encoding)
         _say(f"{file}: {result} ({time.monotonic() - started:.1f}s)")
         if result.get("cut_off_day"):  # an export downloaded just after midnight: its last day is partial
             cut, complete = result["cut_off_day"], result["last_complete_day"]
@@ -159,10 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import a history file into daily landing partitions and load them",
                          description=cmd_import.__doc__)
-    imp.add_argument("files", nargs="+", help="CSV (UTF-8 or GBK) or Parquet files")
+    imp.add_argument("files", nargs="+", help="CSV/TSV (UTF-8 or GBK, optionally .gz) or Parquet files")
     imp.add_argument("--entity", choices=ENTITIES, default="orders")
     imp.add_argument("--mapping", default=None, help="column mapping from config (e.g. taobao); auto-detected")
     imp.add_argument("--as-of", type=_day, default=None, help="day a customer list is valid from")
+    imp.add_argument("--encoding", default=None,
+                     help="text encoding of the files (e.g. big5, shift_jis) when it is neither UTF-8 nor GBK")
     imp.set_defaults(func=cmd_import)
 
     run = sub.add_parser("run", help="run the daily DAG for one day (Airflow)", description=cmd_run.__doc__)

@@ -89,6 +89,7 @@ from fugou.ingest.mappings import (
     source_columns,
 )
 from fugou.ingest.reader import read_csv_table
+from fugou.ingest.text import open_bytes
 from fugou.settings import Paths, paths
 from fugou.warehouse import duckdb_settings
 
@@ -230,7 +231,7 @@ def _header_mapping(src: Path, entity_name: str, mapping: Mapping | None) -> Map
         finally:
             con.close()
         return detect(headers, entity_name)
-    with src.open("rb") as fh:
+    with open_bytes(src) as fh:
         first = fh.read(1 << 16).split(b"\n", 1)[0]
     try:
         line = first.decode("utf-8-sig")
@@ -263,7 +264,7 @@ def _earliest_order_day(con: duckdb.DuckDBPyConnection, p: Paths, attached: bool
 
 
 def import_history(path: str | Path, entity: str = "orders", *, mapping: str | None = None,
-                   as_of: str | None = None, p: Paths | None = None) -> dict[str, Any]:
+                   as_of: str | None = None, encoding: str | None = None, p: Paths | None = None) -> dict[str, Any]:
     """Split a history file into daily landing partitions and load them (see the module docstring).
 
     Returns ``source``, ``entity``, ``mapping``, ``rows_read``, ``days`` (partitions written),
@@ -319,7 +320,8 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
             if src.suffix.lower() == ".parquet":
                 used, rows = _read_parquet_source(con, src, ent.name, used)
             else:
-                read = read_csv_table(con, src, ent.name, "src", mapping=used, scratch=scratch, display_name=str(src))
+                read = read_csv_table(con, src, ent.name, "src", mapping=used, scratch=scratch, display_name=str(src),
+                                      encoding=encoding)
                 used, rows = read.mapping, read.rows + read.rejected
                 info["encoding"] = read.encoding
             info["mapping"], info["rows_read"] = (used.name if used else None), rows
@@ -337,7 +339,7 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
                         _read_parquet_source(con, src, "customers", companion, table="csrc")
                     else:
                         read_csv_table(con, src, "customers", "csrc", mapping=companion, scratch=scratch,
-                                       display_name=str(src))
+                                       display_name=str(src), encoding=encoding)
                     info["customers"] = _write_buyers(con, src, companion, attached, scratch / "buyers")
                 elif companion:
                     info["customers"] = 0
