@@ -76,6 +76,8 @@ def test_a_day_that_has_not_ended_is_refused_unless_asked(fugou_home: Paths) -> 
     with pytest.raises(RunRefused, match=r"has not ended yet.*--allow-open-day"):
         run_dag(today, fugou_home)
     assert not fugou_home.airflow_home.exists()  # refused before Airflow was touched
+    assert cli.main(["backfill", "--start", today, "--end", today]) == 1
+    assert not fugou_home.warehouse.exists()
     check_day_has_ended(today, allow_open_day=True)  # said explicitly: allowed
     check_day_has_ended((shop_today() - dt.timedelta(days=1)).isoformat())
 

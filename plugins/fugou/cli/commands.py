@@ -82,7 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     """Process every day from --start to --end, oldest first."""
     from fugou.orchestration.backfill import backfill
+    from fugou.orchestration.guard import check_day_has_ended
 
+    check_day_has_ended(args.end, allow_open_day=args.allow_open_day)
     backfill(args.start, args.end, force_exports=args.force_exports, progress=_say)
     return 0
 
@@ -180,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--end", type=_day, required=True)
     bf.add_argument("--force-exports", action="store_true",
                     help="rewrite send lists that were already exported (default: keep them)")
+    bf.add_argument("--allow-open-day", action="store_true",
+                    help="let --end be a day that has not ended yet in the shop's time zone")
     bf.set_defaults(func=cmd_backfill)
 
     sql = sub.add_parser("sql", help="query the published analytics database (no query: a shell)",
