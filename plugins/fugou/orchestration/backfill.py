@@ -1,17 +1,22 @@
 """``fugou backfill --start D1 --end D2``: the daily flow for a range of past days, oldest first.
 
 What can be set-based is: the landing partitions of the whole range are loaded in one ingest, and the
-customer facts (snapshots, change history, daily trends) of every day in the range are rebuilt by one
-dbt run per chunk of days (vars ``snapshot_start_date`` .. ``snapshot_date``), which gives the same rows
-as building the days one by one. A chunk holds as many days as fit the memory cap
-(``warehouse.range_build_customer_days_per_gb``): the whole range for a small shop, a day or two at 10M
-orders. What depends on the past is not: the campaign decisions of day D read what was sent
-before D (fatigue caps, cool-downs, once-only gifts), so decisions, the marts gate and the send lists
-go day by day, in date order. Send lists already exported for a day are kept unless ``force_exports``
-(the export's rerun rule). Built once, at the end, for the last day: the shop KPIs (whose rows only
-change while their week or month is open), for every period the range touches, and the campaign
-evaluation, whose final rows (what each day's evaluation files hold) are the same as of any later day;
-then the marts gate again, the evaluation files of every day, the published copy and the report. Every
+customer facts (snapshots, change history, daily trends) of a chunk of days are rebuilt by one dbt run
+(vars ``snapshot_start_date`` .. ``snapshot_date``), which gives the same rows as building the days one
+by one. A chunk holds as many days as fit the memory cap (``warehouse.range_build_customer_days_per_gb``:
+the whole range for a small shop, a day or two at 10M orders), and never more than the snapshot
+retention keeps: each build of ``fct_customer_snapshot`` drops the rows older than its last day minus
+the dbt var ``snapshot_retention_days``, so a chunk of at most ``snapshot_retention_days + 1`` days
+still has the snapshots of its first day after its build. What depends on the past is not set-based:
+the campaign decisions of day D read what was sent before D (fatigue caps, cool-downs, once-only
+gifts), so decisions, the marts gate and the send lists go day by day, in date order. The range is
+interleaved: a chunk's customer facts, then that chunk's days one by one, then the next chunk (a
+backfill longer than the retention would otherwise find the snapshots of its first days pruned by the
+last chunk's build). Send lists already exported for a day are kept unless ``force_exports`` (the
+export's rerun rule). Built once, at the end, for the last day: the shop KPIs (whose rows only change
+while their week or month is open), for every period the range touches, and the campaign evaluation,
+whose final rows (what each day's evaluation files hold) are the same as of any later day; then the
+marts gate again, the evaluation files of every day, the published copy and the report. Every
 processed day is recorded in ``ops.runs``.
 
 The daily DAG does the same steps for one day, so a backfilled day equals the daily run of that day.
@@ -28,22 +33,30 @@ from fugou.dates import day_range
 from fugou.orchestration import pipeline
 from fugou.settings import Paths, paths, setting
 
-# dbt selectors: the customer facts (set-based over a range) and the day-by-day campaign part
+# dbt selectors: the customer facts (set-based over a chunk of days) and the day-by-day campaign part
 CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
 PER_DAY = ("staging", "intermediate.campaigns+", "marts.campaigns+", "intermediate.evaluation+", "marts.evaluation+")
 # built once, at the end: the shop KPIs (only their open periods change), and the campaign evaluation,
 # whose final rows (windows closed by a day: what that day's evaluation files hold) are the same as of
 # any later day; the evaluation files of every day are written after it
 ONCE_AT_THE_END = ("intermediate.evaluation", "marts.evaluation")
-# the staging tests ran in the range build over every row up to the last day (a superset of each day's
-# rows): not again every day (17 tests over the whole history, about 4.5 s a day at 1M orders)
+# the staging tests ran in the chunk's customer-facts build over every row up to the chunk's last day (a
+# superset of each of its days' rows): not again every day (17 tests over the whole history, about
+# 4.5 s a day at 1M orders)
 TESTED_ONCE = ("staging,resource_type:test",)
+# the dbt var: fct_customer_snapshot keeps the days [snapshot_date - this, snapshot_date] after a build
+RETENTION_VAR = "snapshot_retention_days"
 
 
 def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: bool = False,
-             progress: Callable[[str], None] = print) -> dict[str, Any]:
-    """Process every day in ``[start, end]``; returns per-day export results and timings."""
+             progress: Callable[[str], None] = print, dbt_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Process every day in ``[start, end]``; returns per-day export results and timings.
+
+    ``dbt_vars``: overrides of ``dbt_project.yml`` vars for every dbt build of the backfill (as
+    ``dbt --vars``), e.g. a shorter ``snapshot_retention_days``; the chunks follow the retention in force.
+    """
     p = p or paths()
+    overrides = dict(dbt_vars or {})
     days = day_range(start, end)
     timings: dict[str, float] = {}
 
@@ -59,24 +72,27 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
     for i, day in enumerate(days, 1):
         timed("gate_raw", lambda day=day: pipeline.gate("raw", day, p))
         progress(f"  [{i}/{len(days)}] raw gate {day}: passed")
-    chunks = facts_chunks(days, p)
-    for first, last in chunks:
-        timed("customer_facts", lambda first=first, last=last: dbt.build(
-            last, select=CUSTOMER_FACTS, extra_vars={"snapshot_start_date": first}, p=p))
-    progress(f"  customer facts {start} .. {end}: built ({len(chunks)} set-based dbt run(s) of up to "
-             f"{max(len(day_range(a, b)) for a, b in chunks)} days)")
+    chunks = facts_chunks(days, p, retention_days=snapshot_retention_days(overrides))
     exports: dict[str, Any] = {}
-    for i, day in enumerate(days, 1):
-        timed("campaigns_dbt",
-              lambda day=day: dbt.build(day, select=PER_DAY, exclude=ONCE_AT_THE_END + TESTED_ONCE, p=p))
-        timed("gate_marts", lambda day=day: pipeline.gate("marts", day, p))
-        sent = timed("export", lambda day=day: pipeline.export_send_lists(day, p, force=force_exports))
-        exports[day] = {k: sent.get(k) for k in ("status", "sends", "control")}
-        progress(f"  [{i}/{len(days)}] {day}: decisions built, gate passed, send lists {sent.get('status')} "
-                 f"({sent.get('sends')} sends, {sent.get('control')} control)")
+    done = 0
+    for n, (first, last) in enumerate(chunks, 1):
+        # the chunk's customer facts, then its days in date order, before the next chunk's build prunes
+        # the snapshots of these days
+        timed("customer_facts", lambda first=first, last=last: dbt.build(
+            last, select=CUSTOMER_FACTS, extra_vars={**overrides, "snapshot_start_date": first}, p=p))
+        progress(f"  customer facts {first} .. {last}: built (set-based dbt run {n} of {len(chunks)})")
+        for day in day_range(first, last):
+            done += 1
+            timed("campaigns_dbt", lambda day=day: dbt.build(
+                day, select=PER_DAY, exclude=ONCE_AT_THE_END + TESTED_ONCE, extra_vars=overrides, p=p))
+            timed("gate_marts", lambda day=day: pipeline.gate("marts", day, p))
+            sent = timed("export", lambda day=day: pipeline.export_send_lists(day, p, force=force_exports))
+            exports[day] = {k: sent.get(k) for k in ("status", "sends", "control")}
+            progress(f"  [{done}/{len(days)}] {day}: decisions built, gate passed, send lists {sent.get('status')} "
+                     f"({sent.get('sends')} sends, {sent.get('control')} control)")
     # the evaluation and every KPI period that ends in the range (or within 35 days before it), complete
     # ones included (a backfill may rebuild history with corrected orders), then their gate
-    kpi_vars = {"kpi_refresh_days": len(days) + 35, "kpi_keep_complete_periods": False}
+    kpi_vars = {**overrides, "kpi_refresh_days": len(days) + 35, "kpi_keep_complete_periods": False}
     timed("evaluation_kpis_dbt", lambda: dbt.build(end, select=ONCE_AT_THE_END, extra_vars=kpi_vars, p=p))
     timed("gate_marts", lambda: pipeline.gate("marts", end, p))
     for day in days:
@@ -90,14 +106,26 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
     return {"days": days, "exports": exports, "timings": timings}
 
 
-def facts_chunks(days: list[str], p: Paths) -> list[tuple[str, str]]:
+def snapshot_retention_days(overrides: dict[str, Any] | None = None) -> int:
+    """The snapshot retention in force: ``overrides`` (a backfill's ``dbt_vars``), else ``dbt_project.yml``."""
+    from fugou.dbt import dbt_vars
+
+    value = (overrides or {}).get(RETENTION_VAR, dbt_vars().get(RETENTION_VAR))
+    return int(value)
+
+
+def facts_chunks(days: list[str], p: Paths, *, retention_days: int | None = None) -> list[tuple[str, str]]:
     """The range split into runs of consecutive days of at most ``warehouse.range_build_customer_days_per_gb``
     × ``warehouse.memory_limit`` (GB) customer-days (the customers: buyers in ``raw.orders`` by the last
-    day), as even as possible; returns (first, last) day pairs, oldest first."""
+    day), and of at most ``retention_days + 1`` days (default: the dbt var ``snapshot_retention_days``),
+    so that a chunk's build keeps the snapshots of its first day; as even as possible; returns
+    (first, last) day pairs, oldest first."""
     import math
 
     from fugou.warehouse import connect, duckdb_settings
 
+    if retention_days is None:
+        retention_days = snapshot_retention_days()
     con = connect(p.warehouse, read_only=True)
     try:
         customers = con.execute("select count(distinct customer_id) from raw.orders where _partition_date <= ?",
@@ -109,7 +137,7 @@ def facts_chunks(days: list[str], p: Paths) -> list[tuple[str, str]]:
     unit = next((u for u in sorted(units, key=len, reverse=True) if limit.endswith(u)), "GB")
     gigabytes = float(limit[: -len(unit)] or 1) * units[unit]
     per_gb = float(setting("warehouse.range_build_customer_days_per_gb", p.home))
-    most = max(1, int(per_gb * gigabytes // customers))
+    most = max(1, min(int(per_gb * gigabytes // customers), retention_days + 1))
     size = math.ceil(len(days) / math.ceil(len(days) / most))
     return [(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]
 
