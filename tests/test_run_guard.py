@@ -119,3 +119,19 @@ def test_skipped_days_are_named_and_a_first_run_needs_no_previous_day(fugou_home
     (warning,) = check_previous_day("2025-03-09", fugou_home).warnings
     assert warning.startswith("days 2025-03-06 .. 2025-03-08 were never run (the last run day is 2025-03-05)")
     assert "fugou backfill --start 2025-03-06 --end 2025-03-08" in warning
+
+
+def test_an_earlier_day_still_running_in_airflow_stops_a_day_a_later_queued_one_does_not(fugou_home: Paths) -> None:
+    import sqlite3
+
+    fugou_home.airflow_home.mkdir(parents=True)
+    con = sqlite3.connect(fugou_home.airflow_home / "airflow.db")
+    con.execute("create table dag_run (dag_id text, logical_date text, state text)")
+    # logical dates as Airflow stores them (UTC): shop days 2025-03-04 (running) and 2025-03-09 (queued)
+    con.executemany("insert into dag_run values ('fugou_daily', ?, ?)", [
+        ("2025-03-03 16:00:00.000000", "running"), ("2025-03-08 16:00:00.000000", "queued")])
+    con.commit()
+    con.close()
+    assert check_previous_day("2025-03-04", fugou_home).warnings == []  # its own run, and a later queued one
+    with pytest.raises(RunRefused, match=r"run of day 2025-03-04 as still going on.*fugou run --date 2025-03-04"):
+        check_previous_day("2025-03-05", fugou_home)

@@ -107,7 +107,7 @@ def check_previous_day(day: str, p: Paths) -> PreviousDays:
     before = (target - dt.timedelta(days=1)).isoformat()
     result = PreviousDays()
     running = _airflow_running_days(p)
-    others = sorted(d for d in running if d != day)
+    others = sorted(d for d in running if d < day)  # a later day waiting in a queue is no reason to stop
     if others:
         raise RunRefused(
             f"Airflow records the run of day {others[0]} as still going on: if the scheduler is running it, wait "
