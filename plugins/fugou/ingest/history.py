@@ -37,13 +37,13 @@ is its row count. An export imported before the importer wrote buyers is importe
 desensitised (脱敏), with 买家会员名 like ``t***1``; different buyers would merge into one customer.
 With the Taobao mapping any ``*`` in a buyer id refuses the file (Taobao member names do not contain
 ``*``); for every other file with a ``customer_id`` (orders, customers, opt-outs, any layout) only a
-run of two or more (``**``, :data:`MASKED_ID_MARK`): masking writes runs, while a single ``*`` might
+run of two or more (``**``, ``MASKED_ID_MARK``): masking writes runs, while a single ``*`` might
 belong to some other system's real ids.
 
 **A cut-off last day**: an export downloaded shortly after midnight holds the whole history but only
 the first minutes of its last day. For orders the result gives ``last_paid_at`` (the latest
 ``paid_at``), ``cut_off_day`` (the last day when its latest ``paid_at`` is before
-:data:`CUT_OFF_BEFORE`, 23:00, else None) and ``last_complete_day`` (the day before a cut-off day,
+``CUT_OFF_BEFORE``, 23:00, else None) and ``last_complete_day`` (the day before a cut-off day,
 else the last day). The cut-off day is still imported as it is; importing the next export under the
 same file name completes it (the changed days are reloaded; under another name its orders would be
 duplicates). A heuristic: in a small shop whose days often end before 23:00 a complete last day is
@@ -80,23 +80,17 @@ from fugou.ingest.load import load_pending
 from fugou.ingest.mappings import (
     CLEAN_SQL,
     COMPANION_CUSTOMERS,
-    TAOBAO_ORDERS,
-    TRANSFORMS,
     Mapping,
     detect,
     mapping_by_name,
     normalize_header,
     source_columns,
 )
-from fugou.ingest.reader import read_csv_table
+from fugou.ingest.reader import mapped_selects, read_csv_table
+from fugou.ingest.seller_export import day_end, refuse_masked_ids, write_buyers
 from fugou.ingest.text import open_bytes
 from fugou.settings import Paths, paths
 from fugou.warehouse import duckdb_settings
-
-# a last day whose latest paid order is before this time of day looks cut off at download
-CUT_OFF_BEFORE = dt.time(23, 0)
-# a customer_id holding this (outside the Taobao export, where any "*" counts) is a masked id
-MASKED_ID_MARK = "**"
 
 
 def _safe_stem(path: Path) -> str:
@@ -112,16 +106,7 @@ def _read_parquet_source(con: duckdb.DuckDBPyConnection, src: Path, entity_name:
     missing = [c for c in ent.required if c not in columns]
     if missing:
         raise IngestError(f"{src}: missing required column(s) {', '.join(missing)} for {entity_name}")
-    selects = []
-    for col in ent.columns:
-        if col in columns:
-            expr = CLEAN_SQL.format(x=f"cast({q(columns[col])} as varchar)")
-            transform = used.transforms.get(col) if used else None
-            if transform:
-                expr = TRANSFORMS[transform].format(v=f"({expr})")
-            selects.append(f"{expr} as {q(col)}")
-        else:
-            selects.append(f"cast(null as varchar) as {q(col)}")
+    selects = mapped_selects(entity_name, columns, used, lambda h: CLEAN_SQL.format(x=f"cast({q(h)} as varchar)"))
     con.execute(
         f"create or replace temp table {q(table)} as select {', '.join(selects)}, "
         f"file_row_number + 1 as _source_line from read_parquet({lit(src)}, file_row_number=true)"
@@ -131,93 +116,6 @@ def _read_parquet_source(con: duckdb.DuckDBPyConnection, src: Path, entity_name:
         f"column_name varchar, raw_record varchar)"
     )
     return used, con.execute(f"select count(*) from {q(table)}").fetchone()[0]
-
-
-def _refuse_masked_ids(con: duckdb.DuckDBPyConnection, src: Path, entity_name: str, used: Mapping | None) -> None:
-    """IngestError when customer_id values are privacy-masked (see the module docstring)."""
-    if "customer_id" not in entity(entity_name).columns:
-        return
-    taobao = used is not None and used.name == TAOBAO_ORDERS.name
-    mark = "*" if taobao else MASKED_ID_MARK
-    masked, line, example, total = con.execute(
-        f"select count(*) filter (where contains(customer_id, {lit(mark)})), "
-        f"min(_source_line) filter (where contains(customer_id, {lit(mark)})), "
-        f"arg_min(customer_id, _source_line) filter (where contains(customer_id, {lit(mark)})), count(*) from src"
-    ).fetchone()
-    if not masked:
-        return
-    if taobao:
-        raise IngestError(
-            f"{src}: refused, nothing imported: {masked} of {total} rows have a masked buyer id (买家会员名 "
-            f"with '*', first at line {line}: {example!r}): this 订单报表 was exported desensitised (脱敏), "
-            f"and masked ids would merge different buyers into one customer. Export the report again with "
-            f"full buyer information (not desensitised/脱敏): 千牛/卖家中心 → 交易 → 订单导出 (订单报表), "
-            f"choose the complete buyer information (买家信息完整导出), then import that file"
-        )
-    raise IngestError(
-        f"{src}: refused, nothing imported: {masked} of {total} rows have a masked customer_id (holding "
-        f"{MASKED_ID_MARK!r}, first at line {line}: {example!r}); masked ids would merge different buyers into "
-        f"one customer. Export the file again with full buyer ids (not desensitised/脱敏) and import that file"
-    )
-
-
-def _day_end(last_paid: dt.datetime | None) -> dict[str, Any]:
-    """``last_paid_at``, ``cut_off_day`` and ``last_complete_day`` of an orders file (module docstring)."""
-    if last_paid is None:
-        return {"last_paid_at": None, "cut_off_day": None, "last_complete_day": None}
-    day = last_paid.date()
-    cut = last_paid.time() < CUT_OFF_BEFORE
-    return {
-        "last_paid_at": last_paid.isoformat(sep=" "),
-        "cut_off_day": day.isoformat() if cut else None,
-        "last_complete_day": (day - dt.timedelta(days=1) if cut else day).isoformat(),
-    }
-
-
-def _write_buyers(con: duckdb.DuckDBPyConnection, src: Path, companion: Mapping, attached: bool,
-                  target: Path) -> int:
-    """Write the customers partition files of a Taobao export (module docstring) under ``target/_day=<D>/``;
-    returns the number of buyers.
-
-    Needs temp ``src`` (the orders read) and ``csrc`` (the same file read with ``companion``), whose
-    ``_source_line`` numbers agree.
-    """
-    ent = entity("customers")
-    given = set(companion.columns.values())
-    carried = [c for c in ent.columns if c not in given]
-    if attached and carried:
-        prev = (
-            f"(select * from wh.raw.customers where _source_file is distinct from {lit(src)} "
-            f"qualify row_number() over (partition by customer_id "
-            f"order by _partition_date desc, _loaded_at desc, _source_line desc) = 1)"
-        )
-    else:
-        prev = "(select cast(null as varchar) as customer_id" + "".join(f", null as {q(c)}" for c in carried) + ")"
-    cols = [
-        f"b.{q(c)}" if c in given else f"cast(prev.{q(c)} as varchar) as {q(c)}" for c in ent.columns
-    ]
-    paid = timestamp_sql("paid_at")
-    # one version per buyer and day with a paid order: the values of that day's latest order
-    con.execute(
-        f"create or replace temp table buyers as select c.*, cast(o._paid as date) as _day from csrc c "
-        f"join (select _source_line, {paid} as _paid from src) o on o._source_line = c._source_line "
-        f"where c.customer_id is not null and o._paid is not null "
-        + (f"and not exists (select 1 from wh.raw.customers w where w.customer_id = c.customer_id "
-           f"and w._partition_date = cast(o._paid as date) and w._source_file is distinct from {lit(src)}) "
-           if attached else "")
-        + "qualify row_number() over (partition by c.customer_id, cast(o._paid as date) "
-        "order by o._paid desc, c._source_line desc) = 1"
-    )
-    buyers = con.execute("select count(distinct customer_id) from buyers").fetchone()[0]
-    if buyers:
-        con.execute(
-            f"copy (select {', '.join(cols)}, {lit(src)} as _source_file, b._source_line, "
-            f"cast(null as varchar) as _preset_reason, cast(null as varchar) as _preset_raw, b._day "
-            f"from buyers b left join {prev} prev on prev.customer_id = b.customer_id order by b._source_line) "
-            f"to {lit(target)} (format parquet, partition_by (_day))"
-        )
-    con.execute("drop table buyers")
-    return buyers
 
 
 def _header_mapping(src: Path, entity_name: str, mapping: Mapping | None) -> Mapping | None:
@@ -301,7 +199,7 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
         info.update(days=len(days), first_day=days[0], last_day=days[-1], files_written=0)
         if ent.name == "orders":
             last = "[" + ", ".join(lit(f) for f in existing if f.parent.name == days[-1]) + "]"
-            info.update(_day_end(_scalar(f"select max({timestamp_sql('paid_at')}) from read_parquet({last})")))
+            info.update(day_end(_scalar(f"select max({timestamp_sql('paid_at')}) from read_parquet({last})")))
         if buyers:
             info["customers"] = _scalar(f"select count(*) from read_parquet({lit(buyers[0])})")
         info["load"] = load_pending(days[-1], p)
@@ -325,7 +223,7 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
                 used, rows = read.mapping, read.rows + read.rejected
                 info["encoding"] = read.encoding
             info["mapping"], info["rows_read"] = (used.name if used else None), rows
-            _refuse_masked_ids(con, src, ent.name, used)
+            refuse_masked_ids(con, src, ent.name, used)
 
             attached = p.warehouse.exists()
             if attached:
@@ -333,14 +231,14 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
             companion = COMPANION_CUSTOMERS.get(used.name) if used and ent.name == "orders" else None
             if ent.name == "orders":
                 last_paid = con.execute(f"select max({timestamp_sql('paid_at')}) from src").fetchone()[0]
-                info.update(_day_end(last_paid))
+                info.update(day_end(last_paid))
                 if companion and last_paid is not None:
                     if src.suffix.lower() == ".parquet":
                         _read_parquet_source(con, src, "customers", companion, table="csrc")
                     else:
                         read_csv_table(con, src, "customers", "csrc", mapping=companion, scratch=scratch,
                                        display_name=str(src), encoding=encoding)
-                    info["customers"] = _write_buyers(con, src, companion, attached, scratch / "buyers")
+                    info["customers"] = write_buyers(con, src, companion, attached, scratch / "buyers")
                 elif companion:
                     info["customers"] = 0
             day_col = DAY_COLUMN[ent.name]

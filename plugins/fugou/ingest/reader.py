@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +71,23 @@ def _columns_to_clean(con: duckdb.DuckDBPyConnection, read_sql: str, names: list
     return {n for n, flag in zip(names, row, strict=True) if flag}
 
 
+def mapped_selects(entity_name: str, columns: dict[str, str], used: Mapping | None,
+                   source: Callable[[str], str]) -> list[str]:
+    """``<expr> as <contract column>`` for every column of the entity: ``source(header)`` (the cleaned
+    text of the source column) with the mapping's transform, or NULL when the file lacks the column."""
+    selects = []
+    for col in entity(entity_name).columns:
+        if col in columns:
+            expr = source(columns[col])
+            transform = used.transforms.get(col) if used else None
+            if transform:
+                expr = TRANSFORMS[transform].format(v=f"({expr})")
+            selects.append(f"{expr} as {q(col)}")
+        else:
+            selects.append(f"cast(null as varchar) as {q(col)}")
+    return selects
+
+
 def read_csv_table(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -114,16 +132,8 @@ def read_csv_table(
         errors, scans = f"_rej_err_{tag}", f"_rej_scan_{tag}"
         read_sql = csv_read_sql(source, headers, delim)
         dirty = _columns_to_clean(con, read_sql, list(columns.values()))
-        selects = []
-        for col in ent.columns:
-            if col in columns:
-                expr = CLEAN_SQL.format(x=q(columns[col])) if columns[col] in dirty else q(columns[col])
-                transform = used.transforms.get(col) if used else None
-                if transform:
-                    expr = TRANSFORMS[transform].format(v=f"({expr})")
-                selects.append(f"{expr} as {q(col)}")
-            else:
-                selects.append(f"cast(null as varchar) as {q(col)}")
+        selects = mapped_selects(
+            entity_name, columns, used, lambda h: CLEAN_SQL.format(x=q(h)) if h in dirty else q(h))
         try:
             con.execute(
                 f"create or replace temp table {q(table)} as select {', '.join(selects)}, "
