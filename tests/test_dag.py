@@ -4,6 +4,7 @@ migrated SQLite metadata DB (``airflow dags test`` through ``fugou.orchestration
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,7 +82,23 @@ def test_dag_folder_imports_and_has_the_promised_shape(fugou_home: Paths) -> Non
     assert shape["tasks"][0] == "ingest"
 
 
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
 def test_full_run_then_same_day_again_gives_identical_tables(fugou_home: Paths) -> None:
+    previous_umask = os.umask(0o022)  # a permissive caller: what holds contacts is owner-only all the same
+    try:
+        _full_run_then_same_day_again(fugou_home)
+    finally:
+        os.umask(previous_umask)
+    day = fugou_home.exports / "2025-03-02"
+    assert _mode(fugou_home.warehouse) == 0o600
+    assert (_mode(fugou_home.exports), _mode(day)) == (0o700, 0o700)
+    assert {f.name: _mode(f) for f in day.iterdir()} == {f.name: 0o600 for f in day.iterdir()} != {}
+
+
+def _full_run_then_same_day_again(fugou_home: Paths) -> None:
     _write_orders(fugou_home, "2025-03-01", [
         ("o1", "c1", "2025-03-01 10:00:00", "120.50", "completed", None, None),
         ("o2", "c2", "2025-03-01 11:30:00", "80.00", "paid", None, None),

@@ -178,3 +178,20 @@ def test_a_gzipped_big5_history_imports_once_its_encoding_is_named(fugou_home: P
         import_history(source, p=fugou_home)
     assert main(["import", str(source), "--encoding", "big5"]) == 0
     assert query(fugou_home, "select customer_id, amount::double from raw.orders") == [(TRADITIONAL, 5.0)]
+
+
+def test_quarantined_rows_are_readable_by_their_owner_only(fugou_home: Paths, tmp_path: Path) -> None:
+    import os
+
+    from fugou.cli.commands import main
+
+    source = tmp_path / "bad.csv"
+    source.write_text(HEADER + "\n" + "\n".join(["o1,c1,not a time,1.00", "o2,c2,2024-03-10 10:00:00,2.00"]) + "\n")
+    previous = os.umask(0o022)  # a permissive caller
+    try:
+        assert main(["import", str(source)]) == 1  # half the rows rejected: refused, rows kept in quarantine
+    finally:
+        os.umask(previous)
+    (quarantined,) = (fugou_home.home / "quarantine").iterdir()
+    assert (fugou_home.home / "quarantine").stat().st_mode & 0o777 == 0o700
+    assert quarantined.stat().st_mode & 0o777 == 0o600

@@ -72,6 +72,16 @@ class Paths:
         return self.landing / entity / day
 
 
+OWNER_ONLY_UMASK = 0o077
+
+
+def owner_only_files() -> None:
+    """From now on, files and folders this process (and its dbt / Airflow subprocesses) creates are
+    readable by their owner only (0600 / 0700), whatever the caller's umask: the warehouse, its WAL,
+    quarantine files and send lists hold phone numbers (DESIGN.md "PII stays in one place")."""
+    os.umask(OWNER_ONLY_UMASK)
+
+
 def fugou_home() -> Path:
     """The data folder: ``$FUGOU_HOME`` or ``<repo>/data``."""
     return Path(os.environ.get("FUGOU_HOME") or REPO_ROOT / "data").resolve()

@@ -146,6 +146,9 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
     con = duckdb.connect(str(target), read_only=read_only)
     apply_duckdb_settings(con, home)
     if not read_only:
+        for file in (target, target.with_name(target.name + ".wal")):  # made before files were owner-only
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
         con.execute(RAW_DDL)
         catch_up_raw_tables(con)
     return con

@@ -211,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from fugou.settings import owner_only_files
+
+    owner_only_files()  # whatever the command creates under FUGOU_HOME is readable by its owner only
     try:
         if args.command in WRITERS:  # one command at a time may change FUGOU_HOME
             from fugou.orchestration.guard import exclusive

@@ -13,7 +13,11 @@ import datetime as dt
 from typing import Any
 
 from fugou.dates import processing_day
-from fugou.settings import Paths, paths
+from fugou.settings import Paths, owner_only_files, paths
+
+# every DAG task and every backfill imports this module before it writes anything: from here on, what
+# they create (warehouse, quarantine, send lists, scratch folders) is owner-only
+owner_only_files()
 
 
 def ingest(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
