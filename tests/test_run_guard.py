@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from fugou.cli import commands as cli
+from fugou.ingest.history import import_history
 from fugou.orchestration import backfill as backfill_module
 from fugou.orchestration.dag_runner import run_dag
 from fugou.orchestration.guard import RunRefused, check_day_has_ended, check_previous_day, exclusive, shop_today
@@ -25,11 +26,16 @@ SNAPSHOT = ("select snapshot_date, customer_id, frequency, monetary::double, lif
             "from marts.fct_customer_snapshot order by all")
 
 
-def _land_1997(p: Paths) -> None:
-    for day, lines in ORDERS_1997.items():
-        folder = p.landing_partition("orders", day)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "orders.csv").write_text("order_id,customer_id,paid_at,amount\n" + "\n".join(lines) + "\n")
+FACTS = (SNAPSHOT, "select * from marts.fct_customer_daily_trends order by all",
+         "select * from marts.fct_customer_stage_changes order by all")
+
+
+def _import_1997(p: Paths, folder) -> None:
+    """The shop's whole history as one file, imported as a new user would."""
+    history = folder / "orders_1997.csv"
+    history.write_text("order_id,customer_id,paid_at,amount\n"
+                       + "\n".join(line for lines in ORDERS_1997.values() for line in lines) + "\n")
+    import_history(history, p=p)
 
 
 def _rows(path, sql: str) -> list[tuple]:
@@ -53,10 +59,9 @@ def _record_runs(p: Paths, rows: list[tuple[str, str, str]]) -> None:
 @pytest.mark.airflow
 @pytest.mark.xdist_group("airflow")
 def test_a_history_from_the_1990s_run_day_by_day_publishes_what_backfill_gives(fugou_home: Paths, tmp_path) -> None:
-    _land_1997(fugou_home)
-    results = [run_dag(day, fugou_home) for day in ORDERS_1997]
-    # every task ran (Airflow's own record), for a day decades before any start date
-    assert [r.tasks for r in results] == [9, 9]
+    _import_1997(fugou_home, tmp_path)
+    for day in ORDERS_1997:  # `fugou run`, day by day: every task ran (Airflow's own record), none skipped
+        assert cli.main(["run", "--date", day]) == 0
     published = _rows(fugou_home.analytics, SNAPSHOT)
     assert published == [
         (dt.date(1997, 9, 29), "c1", 1, 12.5, "active", "regular"),
@@ -65,10 +70,12 @@ def test_a_history_from_the_1990s_run_day_by_day_publishes_what_backfill_gives(f
         (dt.date(1997, 9, 30), "c2", 1, 20.0, "active", "regular"),
         (dt.date(1997, 9, 30), "c3", 1, 7.25, "active", "regular"),
     ]
+    daily = [_rows(fugou_home.analytics, sql) for sql in FACTS]
+    assert daily[1], "no daily trends published"
     other = paths(tmp_path / "backfilled")
-    _land_1997(other)
+    _import_1997(other, tmp_path)
     backfill_module.backfill("1997-09-29", "1997-09-30", other, progress=lambda _: None)
-    assert _rows(other.analytics, SNAPSHOT) == published
+    assert [_rows(other.analytics, sql) for sql in FACTS] == daily
 
 
 def test_a_day_that_has_not_ended_is_refused_unless_asked(fugou_home: Paths) -> None:
