@@ -1,5 +1,5 @@
 """Campaign evaluation on hand-made data: window edges, refunds, empty control group, provisional →
-final, the roll-ups, and the evaluation export (models/marts/evaluation, fugou.evaluation)."""
+final, the roll-ups, and the evaluation export (models/marts/evaluation, fugou.export.evaluation_files)."""
 
 from __future__ import annotations
 
@@ -183,7 +183,7 @@ def test_rollups(home, at_day_30):
 
 
 def test_export_writes_the_windows_closing_that_day(home, at_day_30):
-    from fugou.evaluation import export_evaluations
+    from fugou.export.evaluation_files import export_evaluations
 
     result = export_evaluations(day(30), home)
     folder = Path(home.exports) / day(30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fugou.evaluation import EXPORT_COLUMNS, EvaluationExportError, export_evaluations
+from fugou.export.evaluation_files import EXPORT_COLUMNS, EvaluationExportError, export_evaluations
 from fugou.settings import Paths
 
 D = "2025-04-11"

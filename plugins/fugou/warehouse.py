@@ -74,7 +74,7 @@ create table if not exists ops.rejected_rows (
     rejected_at timestamp not null
 );
 
--- sends ledger, written only by fugou.export (one row per customer and campaign contacted or held out
+-- sends ledger, written only by fugou.export.send_lists (one row per customer and campaign contacted or held out
 -- on send_date); read by dbt as source('ops', 'sends') for fatigue caps, cool-downs and once-only gifts
 -- (outcome 'send' rows only) and by the evaluation (control rows: outcome 'control', export_file null)
 create table if not exists ops.sends (
@@ -92,7 +92,7 @@ create table if not exists ops.sends (
     exported_at timestamp not null
 );
 
--- data-quality results, appended by fugou.quality.run_gate: one row per expectation evaluated (or suite /
+-- data-quality results, appended by fugou.quality.gate.run_gate: one row per expectation evaluated (or suite /
 -- check skipped) per gate run; a rerun of a day adds a new run_id, the latest checked_at is current
 create table if not exists ops.quality_results (
     run_id varchar not null,

@@ -63,7 +63,7 @@ def export_send_lists(logical_date: dt.datetime | str, p: Paths | None = None, *
 
 def export_evaluations(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
     """Write the evaluations whose 10- or 30-day window closed on the day."""
-    from fugou.evaluation import export_evaluations as export
+    from fugou.export import export_evaluations as export
 
     day = processing_day(logical_date)
     return {"day": day, **_jsonable(export(day, p))}
