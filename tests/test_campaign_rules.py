@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,24 @@ ONE_ORDER = {  # customer -> first (only) order day
 # a customer due 满月礼 whom the draw puts in the control group (first such id, found by the documented hash)
 CONTROL_ID = next(f"ctl{i}" for i in range(1000) if is_control(f"ctl{i}", "full_month_gift"))
 ONE_ORDER[CONTROL_ID] = "2025-02-11"
+
+# formula-injection payloads (OWASP "CSV injection") in the names of customers due 满月礼 on D1 and drawn
+# to be sent (not held out): the list must show each as text, with a leading '
+NAME_PAYLOADS = [
+    '=HYPERLINK("http://x","点我")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1", "＝1+1", '=1+1;"a",b', "normal 名字",
+]
+_senders = (f"fx{i}" for i in range(1000) if not is_control(f"fx{i}", "full_month_gift"))
+NAME_IDS = {next(_senders): payload for payload in NAME_PAYLOADS}
+# phone values as shops hold them -> what the list shows (None: not a usable number, never exported)
+PHONE_PAYLOADS = {
+    "+86 138 0000 8888": "13800008888", "138-0000-7777": "13800007777", "(0086)13800006666": "13800006666",
+    "=13800005555": None, "+cmd|' /C calc'!A0": None, "@13800004444": None, "-13800003333": "13800003333",
+    "1380000222": None, "23800001111": None,
+}
+PHONE_IDS = {next(_senders): raw for raw in PHONE_PAYLOADS}
+for _cid in [*NAME_IDS, *PHONE_IDS]:
+    ONE_ORDER[_cid] = "2025-02-11"
 AMOUNT = {"silent_new": 100, "postpromo": 350, "postpromo_small": 200, "churn_low": 1}
 
 
@@ -102,6 +121,8 @@ def shop_rows() -> tuple[list, list, list]:
         "repact": {"email": "ra@example.com", "email_opt_in": True},
         "fan_active": {"is_fan_group": True}, "churn_high": {"credit_level": "皇冠"},
     }
+    special.update({cid: {"name": payload} for cid, payload in NAME_IDS.items()})
+    special.update({cid: {"phone": raw} for cid, raw in PHONE_IDS.items()})
     for cid in sorted({o["customer_id"] for o in orders}):
         customers.append(customer(cid, **special.get(cid, {})))
     opt_outs = [
@@ -245,6 +266,15 @@ def test_suppression_reason(shop, cid, campaign, reason):
     assert (row["outcome"], row["suppression_reason"]) == ("suppressed", reason)
 
 
+def test_a_phone_that_is_not_a_usable_number_is_suppressed_as_such(shop):
+    for cid, raw in PHONE_IDS.items():
+        row = shop["d1"][(cid, "full_month_gift")]
+        if PHONE_PAYLOADS[raw] is None:
+            assert (row["outcome"], row["suppression_reason"]) == ("suppressed", "invalid_contact_for_channel"), raw
+        else:
+            assert row["outcome"] == "send", raw
+
+
 def test_an_opt_out_on_any_channel_suppresses_all_marketing(shop):
     # PLAYBOOK section 4 (var opt_out_suppresses_all_marketing): an e-mail 退订 also stops the SMS 满月礼
     row = shop["d1"][("optout_email", "full_month_gift")]
@@ -298,7 +328,7 @@ def test_export_lists_only_send_rows_with_channel_columns(shop):
     sends = {k for k, r in d1.items() if r["outcome"] == "send"}
     expected_files = {f"{code}__{CATALOG[code]['channel']}.csv" for _, code in sends}
     assert set(files) == expected_files | {"manifest.json"}
-    phones = {c["customer_id"]: c["phone"] for c in shop_rows()[1]}
+    phones = {c["customer_id"]: PHONE_PAYLOADS.get(c["phone"], c["phone"]) for c in shop_rows()[1]}
     for name, data in files.items():
         if name == "manifest.json":
             continue
@@ -315,6 +345,34 @@ def test_export_lists_only_send_rows_with_channel_columns(shop):
     held_out = {cid for (cid, _), r in d1.items() if r["outcome"] == "control"} - sent_customers
     assert CONTROL_ID in held_out  # the control group never leaves the warehouse
     assert not any(phones[cid] in exported for cid in held_out)
+
+
+def test_every_exported_cell_is_safe_to_open_in_a_spreadsheet(shop):
+    """OWASP: no cell starts with = + - @ tab or CR unless it is a plain number; payload names are kept
+    as text behind a leading '; phones are dialable digits, normalised from the shop's spelling."""
+    cells = 0
+    by_name = {}
+    for name, data in shop["files1"].items():
+        if name == "manifest.json":
+            continue
+        assert all(line.startswith('"') for line in data.decode("utf-8").splitlines())  # every cell quoted
+        for row in csv.reader(io.StringIO(data.decode("utf-8"))):
+            for cell in row:
+                cells += 1
+                assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")), (name, cell)
+        for row in _rows(data):
+            if "phone" in row:
+                assert re.fullmatch(r"1[3-9][0-9]{9}", row["phone"]), row["phone"]
+            by_name[row["name"]] = row
+    assert cells > 100
+    for payload in NAME_PAYLOADS:
+        shown = payload if payload == "normal 名字" else "'" + payload
+        assert shown in by_name, payload
+    exported_phones = {r.get("phone") for r in by_name.values()}
+    for phone in PHONE_PAYLOADS.values():
+        if phone is not None:
+            assert phone in exported_phones
+    assert shop["export1"]["not_exportable"] == 0
 
 
 def test_manifest_and_ledger(shop):

@@ -29,8 +29,8 @@ contacts as (
     select
         customer_id,
         nullif(trim(name), '') as name,
-        nullif(trim(phone), '') as phone,
-        nullif(lower(trim(email)), '') as email,
+        {{ fugou_valid_phone('phone') }} as phone,
+        {{ fugou_valid_email('email') }} as email,
         {{ consent_or_default('sms_opt_in', 'sms') }} as sms_opt_in,
         {{ consent_or_default('email_opt_in', 'email') }} as email_opt_in
     from latest_version

@@ -16,6 +16,8 @@ current_version as (
         valid_from,
         has_phone,
         has_email,
+        has_invalid_phone,
+        has_invalid_email,
         birthday,
         gender,
         province,

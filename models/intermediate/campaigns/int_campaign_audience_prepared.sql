@@ -75,6 +75,8 @@ final as (
         customers.credit_level,
         coalesce(customers.has_phone, false) as has_phone,
         coalesce(customers.has_email, false) as has_email,
+        coalesce(customers.has_invalid_phone, false) as has_invalid_phone,
+        coalesce(customers.has_invalid_email, false) as has_invalid_email,
         coalesce(customers.sms_opt_in, false) as sms_opt_in,
         coalesce(customers.email_opt_in, false) as email_opt_in,
         coalesce(opt_outs_by_customer.opted_out_sms, false) as opted_out_sms,

@@ -291,6 +291,8 @@ final as (
         audience.rfm_segment,
         audience.has_phone,
         audience.has_email,
+        audience.has_invalid_phone,
+        audience.has_invalid_email,
         audience.sms_opt_in,
         audience.email_opt_in,
         audience.opted_out_sms,

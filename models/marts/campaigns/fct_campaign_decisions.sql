@@ -19,6 +19,8 @@
     opted_out               退订 on the campaign's channel or on all channels, by snapshot_date; for
                             marketing on any channel (var opt_out_suppresses_all_marketing)
     no_consent              no sms_opt_in (sms, phone) / email_opt_in (email)
+    invalid_contact_for_channel  the phone (sms, phone) / e-mail (email) on file is not usable
+                            (vars contact_phone_pattern, contact_email_pattern; macros/contacts.sql)
     no_contact_for_channel  no phone (sms, phone) / no e-mail (email) on file
     once_only               once_per_customer campaign already sent to the customer (满月礼, 百日礼)
     cool_down               the campaign was sent to the customer fewer than cool_down_days ago
@@ -90,6 +92,9 @@ checked as (
             when (channel in ('sms', 'phone') and not sms_opt_in)
                 or (channel = 'email' and not email_opt_in)
                 then 'no_consent'
+            when (channel in ('sms', 'phone') and not has_phone and has_invalid_phone)
+                or (channel = 'email' and not has_email and has_invalid_email)
+                then 'invalid_contact_for_channel'
             when (channel in ('sms', 'phone') and not has_phone)
                 or (channel = 'email' and not has_email)
                 then 'no_contact_for_channel'

@@ -17,6 +17,7 @@ from fugou.settings import Paths, paths
 REASONS = {
     "opted_out": "the customer opted out (退订)",
     "no_consent": "no marketing consent on this channel",
+    "invalid_contact_for_channel": "the phone / e-mail on file is not a usable number / address",
     "no_contact_for_channel": "no phone / e-mail for this channel",
     "fatigue_cap": "a promotional SMS was already sent within the fatigue window",
     "cool_down": "this campaign was sent within its cool-down",

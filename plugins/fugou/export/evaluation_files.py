@@ -9,7 +9,8 @@ exported rows are final (their window closed by D), and a final row does not cha
 built as of a later day (a backfill builds it once, for its last day). The rows are read, not
 recomputed, so the file and the table agree.
 
-Files: UTF-8, ``\\n`` line ends, one row per send day × campaign × channel ordered by campaign_code,
+Files: UTF-8, ``\\n`` line ends, every cell quoted and spreadsheet-safe (:mod:`fugou.export.cells`),
+one row per send day × campaign × channel ordered by campaign_code,
 channel and send_date; rates with 6 decimals, yuan with 2, empty for a null (e.g. the lift of a
 campaign without a control group). Each file is written to a temporary name and renamed into place.
 """
@@ -17,13 +18,13 @@ campaign without a control group). Each file is written to a temporary name and 
 from __future__ import annotations
 
 import csv
-import io
 import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from fugou.dates import parse_day
+from fugou.export.cells import csv_bytes
 from fugou.settings import DBT_PROJECT_DIR, Paths, paths
 from fugou.warehouse import connect
 
@@ -71,12 +72,8 @@ def _format(column: str, value: Any) -> str:
 
 
 def _csv_bytes(rows: list[tuple]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([_format(c, v) for c, v in zip(EXPORT_COLUMNS, row, strict=True)])
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(EXPORT_COLUMNS, ([_format(c, v) for c, v in zip(EXPORT_COLUMNS, row, strict=True)]
+                                      for row in rows))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -11,7 +11,10 @@ email    email, name, campaign_code, coupon_amount, coupon_code
 phone    phone, name, campaign_code, campaign_name_zh, coupon_amount, coupon_code
 =======  =====================================================================
 
-Rows are ordered by customer_id, amounts written with two decimals, UTF-8 with ``\\n`` line ends, and the
+Every cell is quoted and spreadsheet-safe (:mod:`fugou.export.cells`: a name starting with ``=`` is written
+``'=...``); phone numbers are digit strings (``macros/contacts.sql``: a number that is not usable never gets
+here, its send is suppressed as ``invalid_contact_for_channel``). Rows are ordered by customer_id, amounts
+written with two decimals, UTF-8 with ``\\n`` line ends, and the
 manifest is written with sorted keys and no time stamp: identical decisions give byte-identical files.
 
 The sends ledger ``ops.sends`` gets one row per exported send (outcome ``send``, ``export_file`` set) and
@@ -33,10 +36,8 @@ leaves the previous folder in place.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 import os
@@ -50,6 +51,7 @@ from typing import Any
 import duckdb
 
 from fugou.dates import parse_day
+from fugou.export.cells import csv_bytes
 from fugou.settings import DBT_PROJECT_DIR, Paths, paths
 from fugou.warehouse import connect, transaction
 
@@ -187,17 +189,16 @@ def _plan(con: duckdb.DuckDBPyConnection, day: str) -> list[_Row]:
 
 def _csv_bytes(channel: str, rows: list[_Row]) -> bytes:
     columns = CHANNEL_COLUMNS[channel]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in sorted(rows, key=lambda r: r.customer_id):
+
+    def cells(row: _Row) -> list[str]:
         values = {
             "phone": row.phone or "", "email": row.email or "", "name": row.name or "",
             "campaign_code": row.campaign_code, "campaign_name_zh": row.campaign_name_zh,
             "coupon_amount": _amount(row.coupon_amount), "coupon_code": row.coupon_code or "",
         }
-        writer.writerow([values[c] for c in columns])
-    return buffer.getvalue().encode("utf-8")
+        return [values[c] for c in columns]
+
+    return csv_bytes(columns, (cells(row) for row in sorted(rows, key=lambda r: r.customer_id)))
 
 
 def _existing(con: duckdb.DuckDBPyConnection, day: str, folder: Path) -> tuple[str | None, list[tuple]]:
