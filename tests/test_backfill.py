@@ -23,6 +23,7 @@ from fugou.dates import processing_day
 from fugou.ingest.history import import_history
 from fugou.orchestration import pipeline
 from fugou.orchestration.dag_runner import airflow, airflow_env, ensure_airflow
+from fugou.publish.access import open_published
 from fugou.settings import Paths, paths
 
 pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]
@@ -99,7 +100,7 @@ def test_cli_backfill_equals_the_daily_steps_day_by_day(cli_backfilled: Paths, t
     assert _day_rows(daily) == backfilled
     assert _export_files(daily) == _export_files(cli_backfilled)
     # the backfill published the last day and rendered its report
-    con = duckdb.connect(str(cli_backfilled.analytics), read_only=True)
+    con = open_published(cli_backfilled)
     try:
         assert con.execute("select snapshot_date from main.published").fetchone()[0].isoformat() == LAST
     finally:
@@ -197,7 +198,7 @@ def test_help_explains_every_command(capsys: pytest.CaptureFixture[str]) -> None
 def test_explain_gives_facts_and_every_decision_with_its_reason(cli_backfilled: Paths) -> None:
     from fugou.cli.explain import explain
 
-    con = duckdb.connect(str(cli_backfilled.analytics), read_only=True)
+    con = open_published(cli_backfilled)
     try:
         suppressed = con.execute(
             "select customer_id, campaign_code, suppression_reason from marts.fct_campaign_decisions "
@@ -228,7 +229,7 @@ def test_explain_a_customer_without_orders(cli_backfilled: Paths) -> None:
 def test_sql_and_status_read_the_published_copy(cli_backfilled: Paths, capsys: pytest.CaptureFixture[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUGOU_HOME", str(cli_backfilled.home))
-    con = duckdb.connect(str(cli_backfilled.analytics), read_only=True)
+    con = open_published(cli_backfilled)
     try:
         sends = con.execute("select count(*) from ops.sends where send_date = ? and outcome = 'send'",
                             [LAST]).fetchone()[0]

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from fugou.orchestration.dag_runner import AirflowError, airflow_env, ensure_airflow, run_dag
+from fugou.publish.access import open_published
 from fugou.settings import Paths
 
 pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]
@@ -123,7 +124,7 @@ def _full_run_then_same_day_again(fugou_home: Paths) -> None:
         ("c1", 2, 155.5, "regular"), ("c2", 1, 80.0, "regular"), ("c3", 1, 2500.0, "senior")]
     before = _table_fingerprint(fugou_home.warehouse)
     # an analyst keeps the published copy open (read-only) through a whole second run of the day
-    analyst = duckdb.connect(str(fugou_home.analytics), read_only=True)
+    analyst = open_published(fugou_home)
     try:
         totals = "select count(*), sum(monetary)::double from marts.fct_customer_snapshot"
         published = analyst.execute(totals).fetchone()
@@ -134,7 +135,7 @@ def _full_run_then_same_day_again(fugou_home: Paths) -> None:
     finally:
         analyst.close()
     assert _table_fingerprint(fugou_home.warehouse) == before
-    fresh = duckdb.connect(str(fugou_home.analytics), read_only=True)
+    fresh = open_published(fugou_home)
     try:
         assert fresh.execute("select snapshot_date from main.published").fetchone()[0].isoformat() == "2025-03-02"
         phone_columns = fresh.execute("select count(*) from information_schema.columns "

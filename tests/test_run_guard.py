@@ -40,6 +40,7 @@ def _import_1997(p: Paths, folder) -> None:
 
 def _rows(path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(path), read_only=True)
+    con.execute(f"set file_search_path = '{path.parent}'")  # the published views name files relative to home
     try:
         return con.execute(sql).fetchall()
     finally:

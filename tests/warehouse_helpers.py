@@ -24,6 +24,7 @@ def snapshot(p: Paths) -> dict[str, list[tuple]]:
 def query(p: Paths, sql: str, database: Path | None = None) -> list[tuple]:
     """Rows of one query on the warehouse (or another DuckDB file of the home), opened read-only."""
     con = duckdb.connect(str(database or p.warehouse), read_only=True)
+    con.execute(f"set file_search_path = '{p.home}'")  # the published views name files relative to home
     try:
         return con.execute(sql).fetchall()
     finally:

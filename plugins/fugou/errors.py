@@ -4,7 +4,7 @@ from __future__ import annotations
 
 _USER_ERRORS = {
     "IngestError", "QualityGateError", "AirflowError", "DbtError", "ExportError", "ValueError",
-    "FileNotFoundError", "RunRefused",
+    "FileNotFoundError", "RunRefused", "ReadOnlyRefused",
 }
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 
 from fugou import report_charts
+from fugou.publish.access import open_published
 from fugou.report_sql import QUERIES
 from fugou.settings import Paths, paths, setting
 
@@ -256,7 +257,7 @@ def render_html(day: str, p: Paths | None = None) -> str:
     p = p or paths()
     fmt = _report_settings(p)
     params: dict[str, Any] = {"day": dt.date.fromisoformat(day), **fmt}
-    con = duckdb.connect(str(p.analytics), read_only=True) if p.analytics.exists() else None
+    con = open_published(p) if p.analytics.exists() else None
     try:
         tables = _existing_tables(con) if con is not None else set()
         header = _header(day, con, tables, params)

@@ -90,13 +90,19 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    """Query the published analytics database (read-only)."""
+    """Query the published analytics database (read-only: queries only, no file outside the published marts)."""
+    import duckdb
+
     from fugou.cli.query import open_readonly, print_result, shell
 
     con = open_readonly(warehouse=args.warehouse)
     try:
         if args.query:
-            print_result(con, " ".join(args.query))
+            try:
+                print_result(con, " ".join(args.query), as_csv=args.csv)
+            except duckdb.Error as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
         else:
             shell(con)
     finally:
@@ -189,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     sql = sub.add_parser("sql", help="query the published analytics database (no query: a shell)",
                          description=cmd_sql.__doc__)
     sql.add_argument("query", nargs="*", help="SQL text; omit for an interactive shell")
-    sql.add_argument("--warehouse", action="store_true", help="read the pipeline warehouse instead (read-only)")
+    sql.add_argument("--csv", action="store_true", help="print the result as CSV (to keep it: > file.csv)")
+    sql.add_argument("--warehouse", action="store_true",
+                     help="read the pipeline warehouse instead (read-only; holds contacts: owner only)")
     sql.set_defaults(func=cmd_sql)
 
     st = sub.add_parser("status", help="recent runs, loads, rejects and gate results",

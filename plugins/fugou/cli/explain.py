@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from fugou.publish.access import open_published, open_warehouse_read_only
 from fugou.settings import Paths, paths
 
 REASONS = {
@@ -28,10 +29,11 @@ REASONS = {
 
 
 def _open(p: Paths) -> duckdb.DuckDBPyConnection:
-    for target in (p.analytics, p.warehouse):
+    """The published copy, else the warehouse (before the first publish): read-only and locked."""
+    for target, opener in ((p.analytics, open_published), (p.warehouse, open_warehouse_read_only)):
         if target.exists():
             try:
-                return duckdb.connect(str(target), read_only=True)
+                return opener(p)
             except duckdb.IOException:
                 continue
     raise FileNotFoundError(f"no readable database under {p.home}: run the pipeline first")

@@ -1,25 +1,47 @@
-"""``fugou sql``: read-only SQL against the published analytics database (or the warehouse)."""
+"""``fugou sql``: read-only SQL against the published analytics database (or, for its owner, the warehouse).
+
+The connection is locked down (:mod:`fugou.publish.access`): no file outside the published Parquet can be
+read, none written, no database attached, no extension loaded; statements other than queries are refused.
+"""
 
 from __future__ import annotations
 
+import csv
+import sys
+
 import duckdb
 
-from fugou.settings import Paths, paths
+from fugou.publish.access import (
+    ReadOnlyRefused,
+    check_read_only_statement,
+    open_published,
+    open_warehouse_read_only,
+)
+from fugou.settings import Paths
 
 
 def open_readonly(p: Paths | None = None, *, warehouse: bool = False) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to ``analytics.duckdb`` (default) or the pipeline warehouse."""
-    p = p or paths()
-    target = p.warehouse if warehouse else p.analytics
-    if not target.exists():
-        hint = "run `make run` or `fugou run --date D` first" if not warehouse else "import data first"
-        raise FileNotFoundError(f"no database at {target}: {hint}")
-    return duckdb.connect(str(target), read_only=True)
+    """A locked read-only connection to ``analytics.duckdb`` (default) or the pipeline warehouse."""
+    return open_warehouse_read_only(p) if warehouse else open_published(p)
 
 
-def print_result(con: duckdb.DuckDBPyConnection, query: str, max_rows: int = 200) -> None:
-    """Run one statement and print its result as a table."""
-    relation = con.sql(query)
+def run_query(con: duckdb.DuckDBPyConnection, query: str) -> duckdb.DuckDBPyRelation | None:
+    """Run ``query`` after checking that it only reads (:class:`ReadOnlyRefused` otherwise)."""
+    check_read_only_statement(con, query)
+    return con.sql(query)
+
+
+def print_result(con: duckdb.DuckDBPyConnection, query: str, max_rows: int = 200, *, as_csv: bool = False) -> None:
+    """Run one statement and print its result as a table (or as CSV on stdout)."""
+    if as_csv:
+        check_read_only_statement(con, query)
+        cursor = con.execute(query)
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([d[0] for d in cursor.description or []])
+        while batch := cursor.fetchmany(10_000):
+            writer.writerows(batch)
+        return
+    relation = run_query(con, query)
     if relation is None:
         print("ok")
         return
@@ -49,5 +71,5 @@ def shell(con: duckdb.DuckDBPyConnection) -> None:
             buffer.clear()
             try:
                 print_result(con, statement)
-            except duckdb.Error as exc:
+            except (duckdb.Error, ReadOnlyRefused) as exc:
                 print(f"error: {exc}")

@@ -15,7 +15,10 @@ Parquet file per day, ``parquet/<mart>/<day column>=<YYYY-MM-DD>/data.parquet``,
 view over those files. A run writes only the days it (re)built (``since`` .. ``day``) and any day of
 the warehouse not published yet, and removes the files of days the warehouse no longer holds (the
 snapshot's retention). Each file is written to a temporary name and renamed into place, so a reader
-sees a day either whole or not at all; the days a run did not build are never rewritten.
+sees a day either whole or not at all; the days a run did not build are never rewritten. The views name
+their files relative to ``FUGOU_HOME`` (``parquet/<mart>/...``), so a copied or moved ``FUGOU_HOME`` reads
+its own Parquet: a reader resolves them from ``FUGOU_HOME`` (:mod:`fugou.publish.access` sets
+``file_search_path``; another client starts there or sets it).
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ def publish(day: str, p: Paths | None = None, *, since: str | None = None) -> di
     stale: list[Path] = []
     con = duckdb.connect(str(p.warehouse))
     apply_duckdb_settings(con, p)
+    con.execute(f"set file_search_path = {_lit(str(p.home.resolve()))}")
     try:
         con.execute(f"attach '{staging_file}' as pub")
         plan: list[tuple[str, str]] = [(s, t) for s in PUBLISHED_SCHEMAS for t in _tables(con, s)]
@@ -154,8 +158,8 @@ def _publish_partitioned(con: duckdb.DuckDBPyConnection, table: str, column: str
                 os.replace(files[0], day_dir / "data.parquet")
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-    if held:
-        pattern = (folder.resolve() / f"{column}=*" / "data.parquet").as_posix()
+    if held:  # relative to FUGOU_HOME (the connection's file_search_path): a moved copy reads its own files
+        pattern = f"{folder.parent.name}/{folder.name}/{column}=*/data.parquet"
         con.execute(f"create view {target} as select * from read_parquet({_lit(pattern)})")
     else:
         con.execute(f"create table {target} as select {select} from {source} limit 0")
