@@ -2,6 +2,8 @@
 
 dbt's in-process runner keeps the DuckDB file open afterwards (dbt-core#11980), so fugou never
 imports dbt: it runs the ``dbt`` executable of the same virtualenv with the snapshot date as a var.
+On Linux the dbt process dies with the process that started it (``PR_SET_PDEATHSIG``): a task killed
+with ``kill -9`` or by Airflow's timeout does not leave dbt running on, holding the warehouse's lock.
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ def dbt_vars(project_file: Path = DBT_PROJECT_DIR / "dbt_project.yml") -> dict[s
 
     with project_file.open(encoding="utf-8") as fh:
         return dict(yaml.safe_load(fh).get("vars") or {})
+
+
+def _die_with_parent() -> None:
+    """In the forked child, before exec: ask Linux to SIGKILL it when its parent dies (no-op elsewhere)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
 class DbtError(RuntimeError):
@@ -79,6 +90,7 @@ def run_dbt(
         env=env,
         text=True,
         capture_output=capture,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 (nothing but a prctl call between fork and exec)
     )
     out = (proc.stdout or "") + (proc.stderr or "")
     if proc.returncode != 0:

@@ -65,11 +65,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remove_leftovers() -> None:
+    from fugou.orchestration.leftovers import remove_leftovers
+
+    removed = remove_leftovers()
+    if removed:
+        _say(f"removed what a crashed run left behind: {', '.join(removed)}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the fugou_daily DAG for one shop day."""
     from fugou.orchestration.dag_runner import run_dag
 
     started = time.monotonic()
+    _remove_leftovers()
     _say(f"running fugou_daily for {args.date} (Airflow, metadata DB under {paths().airflow_home}) ...")
     result = run_dag(args.date, allow_open_day=args.allow_open_day)
     for warning in result.warnings:
@@ -85,6 +94,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from fugou.orchestration.guard import check_day_has_ended
 
     check_day_has_ended(args.end, allow_open_day=args.allow_open_day)
+    _remove_leftovers()
     backfill(args.start, args.end, force_exports=args.force_exports, progress=_say)
     return 0
 

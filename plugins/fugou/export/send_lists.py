@@ -301,7 +301,7 @@ def export_send_lists(day: str, p: Paths | None = None, *, force: bool = False) 
                 by_file.setdefault(row.file_name, []).append(row)
 
         p.exports.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{day}-", dir=p.exports))
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{day}-{os.getpid()}-", dir=p.exports))
         try:
             files = []
             for name in sorted(by_file):

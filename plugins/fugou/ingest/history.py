@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
 import shutil
 import uuid
@@ -205,7 +206,7 @@ def import_history(path: str | Path, entity: str = "orders", *, mapping: str | N
         info["load"] = load_pending(days[-1], p)
         return info
 
-    scratch = p.home / "tmp" / f"import_{uuid.uuid4().hex[:8]}"
+    scratch = p.home / "tmp" / f"import_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     scratch.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     replaced: list[tuple[Path, Path]] = []

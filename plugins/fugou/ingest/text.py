@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,7 +125,7 @@ def plain_utf8(path: Path, encoding: str, scratch: Path, shown: str) -> Iterator
         yield path, counted
         return
     scratch.mkdir(parents=True, exist_ok=True)
-    target = scratch / f"{uuid.uuid4().hex[:8]}.utf8.csv"
+    target = scratch / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.utf8.csv"
     try:
         try:
             with (

@@ -4,7 +4,8 @@ file only calls these; ``fugou backfill`` calls them too, so both paths give the
 
 Order of a run for day D (DESIGN.md "The flow"):
 ingest → gate raw → dbt build → gate marts → export send lists → export evaluations → publish →
-report → finish. A failing step stops the run: nothing after it happens.
+report → finish. A failing step stops the run: nothing after it happens. Each step first removes what
+a crashed step left behind (:mod:`fugou.orchestration.leftovers`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def ingest(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str,
     from fugou.ingest import load_pending
 
     day = processing_day(logical_date)
-    return {"day": day, **load_pending(day, p)}
+    removed = _remove_leftovers(p)
+    return {"day": day, **load_pending(day, p), **removed}
 
 
 def gate(layer: str, logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
@@ -33,8 +35,9 @@ def gate(layer: str, logical_date: dt.datetime | str, p: Paths | None = None) ->
     from fugou.quality import run_gate
 
     day = processing_day(logical_date)
+    removed = _remove_leftovers(p)
     result = run_gate(layer, day, p)
-    return {"day": day, "layer": layer, "summary": str(result)}
+    return {"day": day, "layer": layer, "summary": str(result), **removed}
 
 
 def build_models(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
@@ -42,8 +45,9 @@ def build_models(logical_date: dt.datetime | str, p: Paths | None = None) -> dic
     from fugou import dbt
 
     day = processing_day(logical_date)
+    removed = _remove_leftovers(p)
     dbt.build(day, p=p)
-    return {"day": day}
+    return {"day": day, **removed}
 
 
 def export_send_lists(logical_date: dt.datetime | str, p: Paths | None = None, *,
@@ -53,12 +57,14 @@ def export_send_lists(logical_date: dt.datetime | str, p: Paths | None = None, *
     from fugou.export import export_send_lists as export
 
     day = processing_day(logical_date)
+    removed = _remove_leftovers(p)
     warnings: list[str] = []
     if in_date_order:
         from fugou.orchestration.guard import check_previous_day
 
         warnings = check_previous_day(day, p or paths()).warnings
-    return {"day": day, **_jsonable(export(day, p, force=force)), **({"warnings": warnings} if warnings else {})}
+    return {"day": day, **_jsonable(export(day, p, force=force)), **({"warnings": warnings} if warnings else {}),
+            **removed}
 
 
 def export_evaluations(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
@@ -66,7 +72,8 @@ def export_evaluations(logical_date: dt.datetime | str, p: Paths | None = None) 
     from fugou.export import export_evaluations as export
 
     day = processing_day(logical_date)
-    return {"day": day, **_jsonable(export(day, p))}
+    removed = _remove_leftovers(p)
+    return {"day": day, **_jsonable(export(day, p)), **removed}
 
 
 def publish(logical_date: dt.datetime | str, p: Paths | None = None, *, since: str | None = None) -> dict[str, Any]:
@@ -74,8 +81,9 @@ def publish(logical_date: dt.datetime | str, p: Paths | None = None, *, since: s
     from fugou.publish import publish as do_publish
 
     day = processing_day(logical_date)
+    removed = _remove_leftovers(p)
     result = do_publish(day, p, since=since)
-    return {"day": day, "analytics": result["analytics"], "tables": len(result["tables"])}
+    return {"day": day, "analytics": result["analytics"], "tables": len(result["tables"]), **removed}
 
 
 def report(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
@@ -83,7 +91,8 @@ def report(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str,
     from fugou.report import render_report
 
     day = processing_day(logical_date)
-    return {"day": day, "report": str(render_report(day, p))}
+    removed = _remove_leftovers(p)
+    return {"day": day, "report": str(render_report(day, p)), **removed}
 
 
 def finish(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
@@ -122,6 +131,15 @@ def record_failure(context: dict[str, Any]) -> None:
         _record_run(connect(), day, "failed", f"{task}: {error}")
     except Exception:  # the warehouse may be unreadable: the run has failed anyway
         logging.getLogger(__name__).exception("could not record the failed run in ops.runs")
+
+
+def _remove_leftovers(p: Paths | None) -> dict[str, Any]:
+    """Every step starts by removing what a crashed step left behind (an Airflow retry starts at the step
+    that failed); ``{"removed_leftovers": [...]}`` when there was something, also logged as a warning."""
+    from fugou.orchestration.leftovers import remove_leftovers
+
+    removed = remove_leftovers(p)
+    return {"removed_leftovers": removed} if removed else {}
 
 
 def _jsonable(value: Any) -> Any:
