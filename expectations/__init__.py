@@ -13,7 +13,7 @@ into :class:`Batch` es: a frame plus the suite it must satisfy. A table that doe
 ``<suite>.<check>`` (e.g. ``raw.orders.order_id_unique``) is what ``[quality] warning`` in
 ``config/fugou.toml`` lists to make it warning-level (recorded, never blocking).
 
-This folder is not an installed package: :func:`fugou.quality.load_suites` imports it from the repository
+This folder is not an installed package: :func:`fugou.quality.gate.load_suites` imports it from the repository
 root under the name ``fugou_expectations`` (so the generic name ``expectations`` never shadows anything).
 """
 
