@@ -13,7 +13,11 @@ Suites:
   ``control_share_min_candidates`` candidates; allowed deviation = max(``control_share_tolerance``,
   ``control_share_z`` x binomial standard error);
 - ``campaigns.ledger`` (``ops.sends`` rows of D, present when D was already exported): the same checks
-  as ``campaigns.sends`` on what was actually sent.
+  as ``campaigns.sends`` on what was actually sent;
+- ``campaigns.export_cells`` (one row per column of the day's send lists, counted in the warehouse before
+  any file is written; no contact value leaves it): no cell that a spreadsheet would run as a formula in
+  the columns fugou controls or validates (phone, e-mail, campaign, coupon), and - warning-level by
+  default - none in the customers' names, which the export writes behind a leading ``'``.
 """
 
 from __future__ import annotations
@@ -98,6 +102,25 @@ def control_share_suite(warnings: Iterable[str] = (), min_candidates: int = 0):
     )
 
 
+def export_cells_suite(warnings: Iterable[str] = ()):
+    return make_suite(
+        "campaigns.export_cells",
+        {
+            "no_formula_in_checked_cells": gxe.ExpectColumnValuesToBeInSet(
+                column="formula_cells", value_set=[0], row_condition=Column("free_text") == False,  # noqa: E712
+                description="no phone, e-mail, campaign or coupon cell of the day's send lists starts like a "
+                "spreadsheet formula (= + - @ ...)",
+            ),
+            "no_formula_in_names": gxe.ExpectColumnValuesToBeInSet(
+                column="formula_cells", value_set=[0], row_condition=Column("free_text") == True,  # noqa: E712
+                description="no customer name starts like a spreadsheet formula (those that do are written "
+                "with a leading ')",
+            ),
+        },
+        warnings,
+    )
+
+
 def sends_frame(rows: pd.DataFrame, contacts: pd.DataFrame, service_codes: Iterable[str]) -> pd.DataFrame:
     """``rows`` (customer_id, campaign_code, channel) with each customer's contact state for the row's
     channel: ``opted_out``, ``consented`` (consent flag and a contact) and ``is_marketing`` (not a service
@@ -167,13 +190,16 @@ def batches(
     ledger: pd.DataFrame | None,
     config: Mapping[str, Any],
     warnings: Iterable[str] = (),
+    export_cells: pd.DataFrame | None = None,
 ) -> list[Batch | Skip]:
     """Batches for day ``day``.
 
     ``decisions``: the decisions of the day (``None``: mart missing). ``contacts``: one row per customer
     with :data:`CONTACT_COLUMNS` as of the day. ``catalog``: ``campaign_code``, ``control_share``
     (target, may be missing) and ``is_service`` (``None``: catalog missing). ``ledger``: ``ops.sends``
-    rows of the day (``None`` or empty: not exported yet).
+    rows of the day (``None`` or empty: not exported yet). ``export_cells``: per send-list column
+    (``column_name``, ``cells``, ``formula_cells``, ``free_text``) of the day (``None``: the decisions or the
+    contacts model are not built).
     """
     warnings = list(warnings)
     out: list[Batch | Skip] = []
@@ -219,4 +245,10 @@ def batches(
         if service_unknown:
             batch.skipped_checks["one_marketing_send_per_customer"] = "the campaign catalog is missing"
         out.append(batch)
+    if export_cells is None:
+        out.append(Skip("campaigns.export_cells", DECISIONS,
+                        "the day's decisions or the contacts model (staging.stg_shop__customer_contacts) is missing"))
+    else:
+        out.append(Batch(export_cells_suite(warnings), f"send lists of {day}, per column", export_cells,
+                         ["column_name", "cells"]))
     return out

@@ -123,6 +123,30 @@ from orders
 RECONCILIATION_COLUMNS = {"customer_id", "amount", "refund_amount", "refund_date", "is_full_refund", "paid_date"}
 
 
+def _export_cells_sql() -> str:
+    """Per column of the day's send lists: cells, cells a spreadsheet would run as a formula, and whether
+    the column is free text from the customer file (names) rather than checked by fugou."""
+    from fugou.export.cells import formula_prefix_sql
+    from fugou.export.send_lists import CHANNEL_COLUMNS
+
+    columns = sorted({c for cols in CHANNEL_COLUMNS.values() for c in cols})
+    counts = " union all ".join(
+        f"select '{c}' as column_name, count({c}) as cells, "
+        f"count(*) filter (where {formula_prefix_sql(c)}) as formula_cells, {str(c == 'name').lower()} as free_text "
+        "from sends" for c in columns)
+    return f"""
+with sends as (
+    select d.campaign_code, d.campaign_name_zh, d.coupon_code, cast(d.coupon_amount as varchar) as coupon_amount,
+           c.name, c.phone, c.email
+    from marts.fct_campaign_decisions as d
+    left join staging.stg_shop__customer_contacts as c on c.customer_id = d.customer_id
+    where d.decision_date = $day and d.outcome = 'send'
+)
+{counts}
+order by column_name
+"""
+
+
 def marts_batches(con, day: str, config: dict[str, Any]) -> list:
     """The customer-facts, campaign and evaluation batches of ``day`` (missing tables: skipped)."""
     suites = load_suites()
@@ -182,7 +206,11 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
         wanted=" union ".join(wanted) or "select cast(null as varchar) as customer_id where false",
         sms_unknown=bool(rules["sms_opt_in_when_unknown"]), email_unknown=bool(rules["email_opt_in_when_unknown"]),
     ), {"day": day}).df()
-    out += suites.campaigns.batches(day, decisions, contacts, catalog, ledger, config["campaigns"], warnings)
+    export_cells = None  # counted here: no name, phone or e-mail is handed to Great Expectations
+    if decisions is not None and _exists(con, "staging.stg_shop__customer_contacts"):
+        export_cells = con.execute(_export_cells_sql(), {"day": day}).df()
+    out += suites.campaigns.batches(day, decisions, contacts, catalog, ledger, config["campaigns"], warnings,
+                                    export_cells)
 
     # campaign evaluation (rows of the day when the mart has a date column)
     evaluation = None
