@@ -75,6 +75,9 @@ ONE_ORDER = {  # customer -> first (only) order day
 # a customer due 满月礼 whom the draw puts in the control group (first such id, found by the documented hash)
 CONTROL_ID = next(f"ctl{i}" for i in range(1000) if is_control(f"ctl{i}", "full_month_gift"))
 ONE_ORDER[CONTROL_ID] = "2025-02-11"
+# a first-time buyer in the fan group, on day 30: still a new customer, due 满月礼 (drawn to be sent)
+FAN_GROUP_NEW = next(f"fgn{i}" for i in range(1000) if not is_control(f"fgn{i}", "full_month_gift"))
+ONE_ORDER[FAN_GROUP_NEW] = "2025-02-11"
 
 # formula-injection payloads (OWASP "CSV injection") in the names of customers due 满月礼 on D1 and drawn
 # to be sent (not held out): the list must show each as text, with a leading '
@@ -111,6 +114,9 @@ def shop_rows() -> tuple[list, list, list]:
         order("o-tu1", "tier_up", "2025-02-01", 1500), order("o-tu2", "tier_up", "2025-03-13", 600),
         order("o-ra1", "repact", "2025-04-01", 90), order("o-ra2", "repact", "2025-05-10", 90),
     ]
+    # fans are customers with 5+ paid orders (PLAYBOOK section 1), whatever the fan-group flag says
+    orders += [order(f"o-fb{i}", "fan_bday", f"2025-02-2{i}", 60, status="completed") for i in range(4)]
+    orders += [order(f"o-fa{i}", "fan_active", f"2025-04-0{i + 1}", 60, status="completed") for i in range(4)]
     special = {
         "nophone": {"phone": None}, "noconsent": {"sms_opt_in": False},
         "twocamp": {"birthday": "1990-03-13"}, "cooldown": {"birthday": "1985-03-13"},
@@ -120,6 +126,7 @@ def shop_rows() -> tuple[list, list, list]:
         "optout_email": {"email": "oe@example.com", "email_opt_in": True},
         "repact": {"email": "ra@example.com", "email_opt_in": True},
         "fan_active": {"is_fan_group": True}, "churn_high": {"credit_level": "皇冠"},
+        FAN_GROUP_NEW: {"is_fan_group": True},
     }
     special.update({cid: {"name": payload} for cid, payload in NAME_IDS.items()})
     special.update({cid: {"phone": raw} for cid, raw in PHONE_IDS.items()})
@@ -218,6 +225,13 @@ def test_stage_entry_campaigns(shop):
     entered = {k for k, r in d1.items() if CATALOG[k[1]]["trigger"] == "stage_entry"}
     assert entered == {("silent_repeat", "member_special_sms"), ("silent_repeat", "member_special_email"),
                        ("silent_new", "hot_item_promo"), ("loyal_churn", "loyal_winback_call")}
+
+
+def test_a_fan_group_member_with_one_order_is_a_new_customer_and_gets_the_gift(shop):
+    row = shop["d1"][(FAN_GROUP_NEW, "full_month_gift")]
+    assert (row["customer_type"], row["outcome"]) == ("new", "send")
+    fan = shop["d1"][("fan_bday", "birthday_gift")]
+    assert fan["customer_type"] == "fan"
 
 
 def test_tier_upgrade(shop):

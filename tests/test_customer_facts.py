@@ -199,13 +199,13 @@ def test_customer_whose_only_order_is_refunded_leaves(shop):
     ]
 
 
-def test_fan_group_flag_from_the_customer_version_valid_that_day(shop):
+def test_fan_group_flag_from_the_customer_version_valid_that_day_is_an_attribute_not_a_type(shop):
+    # PLAYBOOK section 1: a one-order customer who joins the fan group is still new (fan = 5+ orders)
     on_d1 = snapshot(shop, D - dt.timedelta(days=1))["fan_flag"]
-    assert (on_d1["customer_type"], on_d1["previous_customer_type"], on_d1["is_fan_group"]) == ("fan", "new", True)
-    changes = query(shop, "select change_date, from_value, to_value, direction from marts.fct_customer_stage_changes "
+    assert (on_d1["customer_type"], on_d1["previous_customer_type"], on_d1["is_fan_group"]) == ("new", "new", True)
+    changes = query(shop, "select change_date from marts.fct_customer_stage_changes "
                           "where customer_id = 'fan_flag' and change_kind = 'customer_type'")
-    assert changes == [{"change_date": D - dt.timedelta(days=1), "from_value": "new", "to_value": "fan",
-                        "direction": "up"}]
+    assert changes == []
 
 
 def test_previous_values_and_first_purchase_enter(shop):

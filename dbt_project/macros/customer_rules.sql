@@ -13,9 +13,11 @@
 {%- endmacro %}
 
 
-{% macro fugou_customer_type(frequency, is_fan_group) -%}
+{#- By paid orders only: membership of the fan group (is_fan_group) is an attribute, not a type; a
+    first-time buyer who joined the fan group is still new and gets the new customer's care and gifts. -#}
+{% macro fugou_customer_type(frequency) -%}
     case
-        when {{ frequency }} >= {{ var('type_fan_min_orders') }} or {{ is_fan_group }} then 'fan'
+        when {{ frequency }} >= {{ var('type_fan_min_orders') }} then 'fan'
         when {{ frequency }} >= {{ var('type_loyal_min_orders') }} then 'loyal'
         when {{ frequency }} >= {{ var('type_repeat_min_orders') }} then 'repeat'
         else 'new'

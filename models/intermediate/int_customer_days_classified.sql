@@ -163,7 +163,7 @@ classified as (
     select
         *,
         {{ fugou_lifecycle_stage('recency_days') }} as lifecycle_stage,
-        {{ fugou_customer_type('frequency', 'is_fan_group') }} as customer_type,
+        {{ fugou_customer_type('frequency') }} as customer_type,
         {{ fugou_member_tier('monetary') }} as member_tier,
         cast({{ dbt.dateadd('day', 1, 'snapshot_date') }} as date) as next_day
     from with_attributes
