@@ -1,8 +1,10 @@
 """Campaign engine rules on hand-made data: every trigger and suppression reason at its boundary, the
 control group draw, and the export (privacy, manifest, ledger, rerun rule).
 
-One shop, built with dbt for 2025-03-13 (D1: 满月礼 / 百日礼 boundaries, caps, stage entries, 大促感谢 ...)
-and 2025-06-01 (D2: season start and 618), exported in between (module-scoped: three dbt builds).
+One shop, built with dbt for 2025-03-12 (D1, whose lists are delivered on 2025-03-13: 满月礼 / 百日礼
+boundaries and grace days, caps, stage entries, 大促感谢 ...) and 2025-05-31 (D2, delivered on 2025-06-01:
+season start and 618), exported in between (module-scoped: three dbt builds). Every date rule is about
+the delivery day (D + 1); events (shipped, stage entered, tier rose) are those of D.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from fugou.export import CHANNEL_COLUMNS, export_send_lists
 from fugou.settings import DBT_PROJECT_DIR
 from fugou.warehouse import connect
 
-D1, D2 = "2025-03-13", "2025-06-01"
+D1, D2 = "2025-03-12", "2025-05-31"
 SELECT = ("+fct_campaign_decisions", "stg_shop__customer_contacts", "resource_type:seed")
 # later days: dbt run (no tests, no seeds) of the same models, to keep the module fast
 RUN = ["run", "--select", "+fct_campaign_decisions", "stg_shop__customer_contacts"]
@@ -61,16 +63,18 @@ def ledger(day: str, cid: str, code: str, outcome: str = "send") -> tuple:
             c["is_service"] == "true", c["is_promotional"] == "true", None, "test", dt.datetime(2025, 1, 1))
 
 
-ONE_ORDER = {  # customer -> first (only) order day
-    "m30": "2025-02-11", "m29": "2025-02-12", "m31": "2025-02-10",
+ONE_ORDER = {  # customer -> first (only) order day; the delivery day of D1's lists is 2025-03-13
+    "m30": "2025-02-11", "m29": "2025-02-12", "m31": "2025-02-10", "m33": "2025-02-08", "m34": "2025-02-07",
+    "m31_served": "2025-02-10", "gift_after_promo": "2025-02-11",
     "h100": "2024-12-03", "h99": "2024-12-04", "h101": "2024-12-02",
     "optout_sms": "2025-02-11", "optout_all": "2025-02-11", "optout_email": "2025-02-11",
     "nophone": "2025-02-11", "noconsent": "2025-02-11",
-    "twocamp": "2025-02-11", "capped": "2025-02-11", "cap_edge": "2025-02-11", "cap_control": "2025-02-11",
+    "twocamp": "2025-02-11", "capped": "2024-12-11", "cap_edge": "2024-12-11", "cap_control": "2024-12-11",
     "cooldown": "2025-01-10", "cooldown_ctl": "2025-01-10", "once": "2024-12-03",
     "churned_bday": "2024-05-01", "fan_bday": "2025-03-01",
-    "silent_new": "2024-12-12", "postpromo": "2024-12-11", "postpromo_small": "2024-12-11",
+    "silent_new": "2024-12-11", "postpromo": "2024-12-10", "postpromo_small": "2024-12-10",
     "newact": "2025-05-20", "fan_active": "2025-05-01", "churn_high": "2024-07-01", "churn_low": "2024-07-01",
+    "churn_rich_low_credit": "2024-07-01", "churn_poor_high_credit": "2024-07-01",
 }
 # a customer due 满月礼 whom the draw puts in the control group (first such id, found by the documented hash)
 CONTROL_ID = next(f"ctl{i}" for i in range(1000) if is_control(f"ctl{i}", "full_month_gift"))
@@ -96,7 +100,8 @@ PHONE_PAYLOADS = {
 PHONE_IDS = {next(_senders): raw for raw in PHONE_PAYLOADS}
 for _cid in [*NAME_IDS, *PHONE_IDS]:
     ONE_ORDER[_cid] = "2025-02-11"
-AMOUNT = {"silent_new": 100, "postpromo": 350, "postpromo_small": 200, "churn_low": 1}
+AMOUNT = {"silent_new": 100, "postpromo": 350, "postpromo_small": 200, "churn_low": 1, "churn_high": 5000,
+          "churn_rich_low_credit": 5000, "churn_poor_high_credit": 1}
 
 
 def shop_rows() -> tuple[list, list, list]:
@@ -104,14 +109,14 @@ def shop_rows() -> tuple[list, list, list]:
     for cid, day in ONE_ORDER.items():
         orders.append(order(f"o-{cid}", cid, day, AMOUNT.get(cid, 120), status="completed"))
     orders += [
-        order("o-svc", "svc", "2025-03-12", 80, status="shipped", shipped_at="2025-03-13 09:00:00"),
+        order("o-svc", "svc", "2025-03-11", 80, status="shipped", shipped_at="2025-03-12 09:00:00"),
         order("o-svc_plus", "svc_plus", "2025-02-11", 80, status="completed",
               shipped_at="2025-02-12 09:00:00", delivered_at="2025-03-10 15:00:00"),
-        order("o-sr1", "silent_repeat", "2024-10-01", 150), order("o-sr2", "silent_repeat", "2024-12-12", 150),
-        order("o-pb1", "postpromo_back", "2024-12-11", 350), order("o-pb2", "postpromo_back", "2025-01-20", 50),
+        order("o-sr1", "silent_repeat", "2024-10-01", 150), order("o-sr2", "silent_repeat", "2024-12-11", 150),
+        order("o-pb1", "postpromo_back", "2024-12-10", 350), order("o-pb2", "postpromo_back", "2025-01-20", 50),
         order("o-lc1", "loyal_churn", "2024-03-01", 100), order("o-lc2", "loyal_churn", "2024-05-01", 100),
-        order("o-lc3", "loyal_churn", "2024-06-15", 100),
-        order("o-tu1", "tier_up", "2025-02-01", 1500), order("o-tu2", "tier_up", "2025-03-13", 600),
+        order("o-lc3", "loyal_churn", "2024-06-14", 100),
+        order("o-tu1", "tier_up", "2025-02-01", 1500), order("o-tu2", "tier_up", "2025-03-12", 600),
         order("o-ra1", "repact", "2025-04-01", 90), order("o-ra2", "repact", "2025-05-10", 90),
     ]
     # fans are customers with 5+ paid orders (PLAYBOOK section 1), whatever the fan-group flag says
@@ -126,6 +131,7 @@ def shop_rows() -> tuple[list, list, list]:
         "optout_email": {"email": "oe@example.com", "email_opt_in": True},
         "repact": {"email": "ra@example.com", "email_opt_in": True},
         "fan_active": {"is_fan_group": True}, "churn_high": {"credit_level": "皇冠"},
+        "churn_poor_high_credit": {"credit_level": "皇冠"},
         FAN_GROUP_NEW: {"is_fan_group": True},
     }
     special.update({cid: {"name": payload} for cid, payload in NAME_IDS.items()})
@@ -134,7 +140,7 @@ def shop_rows() -> tuple[list, list, list]:
         customers.append(customer(cid, **special.get(cid, {})))
     opt_outs = [
         {"customer_id": "optout_sms", "channel": "sms", "opted_out_at": "2025-03-01 10:00:00"},
-        {"customer_id": "optout_all", "channel": "all", "opted_out_at": "2025-03-13 23:00:00"},
+        {"customer_id": "optout_all", "channel": "all", "opted_out_at": "2025-03-12 23:00:00"},
         {"customer_id": "optout_email", "channel": "email", "opted_out_at": "2025-03-01 10:00:00"},
     ]
     return orders, customers, opt_outs
@@ -156,10 +162,12 @@ def shop(tmp_path_factory) -> dict[str, Any]:
                           opt_outs=opt_outs)
     con = connect(home.warehouse)
     con.executemany("insert into ops.sends values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        ledger("2025-03-01", "capped", "birthday_gift"),
-        ledger("2025-02-11", "cap_edge", "birthday_gift"),
-        ledger("2025-03-10", "cap_control", "birthday_gift", outcome="control"),
-        ledger("2025-03-05", "svc", "birthday_gift"),
+        ledger("2025-03-01", "capped", "clearance"),          # a promotional SMS 11 days before D1
+        ledger("2025-02-10", "cap_edge", "clearance"),        # 30 days before: the cap has passed
+        ledger("2025-03-10", "cap_control", "clearance", outcome="control"),  # held out: nothing was sent
+        ledger("2025-03-05", "svc", "clearance"),
+        ledger("2025-03-05", "gift_after_promo", "clearance"),  # a gift is not capped by promotions
+        ledger("2025-03-11", "m31_served", "full_month_gift"),  # its day-30 gift went out on 03-12
         ledger("2024-06-01", "cooldown", "birthday_gift"),
         ledger("2024-09-01", "cooldown_ctl", "birthday_gift", outcome="control"),  # held out: not re-drawn
         ledger("2025-01-01", "once", "hundred_day_gift"),
@@ -196,19 +204,27 @@ def shop(tmp_path_factory) -> dict[str, Any]:
 
 # --- triggers ----------------------------------------------------------------------------------------
 
-def test_full_month_gift_exactly_on_day_30(shop):
+def test_full_month_gift_is_delivered_on_day_30_or_within_its_grace_days(shop):
     d1 = shop["d1"]
-    assert d1[("m30", "full_month_gift")]["outcome"] == winner("m30", "full_month_gift")
-    assert ("m29", "full_month_gift") not in d1
-    assert ("m31", "full_month_gift") not in d1
+    row = d1[("m30", "full_month_gift")]  # first order 02-11: the lists of D1 (03-12) arrive on day 30
+    assert (str(row["decision_date"]), str(row["delivery_date"]), str(row["occasion_date"]), row["attempt_day"]) \
+        == (D1, "2025-03-13", "2025-03-13", 0)
+    assert row["outcome"] == winner("m30", "full_month_gift")
+    assert ("m29", "full_month_gift") not in d1  # day 29 on delivery
+    # not served yet (no send or hold-out recorded since its day 30): tried again up to 3 days later
+    assert d1[("m31", "full_month_gift")]["attempt_day"] == 1
+    assert d1[("m33", "full_month_gift")]["attempt_day"] == 3
+    assert ("m34", "full_month_gift") not in d1  # past the grace period
+    assert ("m31_served", "full_month_gift") not in d1  # went out on its day: no second gift
 
 
-def test_hundred_day_gift_exactly_on_day_100(shop):
+def test_hundred_day_gift_is_delivered_on_day_100(shop):
     d1 = shop["d1"]
     assert d1[("h100", "hundred_day_gift")]["outcome"] == winner("h100", "hundred_day_gift")
-    assert d1[("h100", "hundred_day_gift")]["coupon_amount"] == 10
+    assert (d1[("h100", "hundred_day_gift")]["coupon_amount"], d1[("h100", "hundred_day_gift")]["attempt_day"]) \
+        == (10, 0)
     assert ("h99", "hundred_day_gift") not in d1
-    assert ("h101", "hundred_day_gift") not in d1
+    assert d1[("h101", "hundred_day_gift")]["attempt_day"] == 1
 
 
 def test_stage_entry_campaigns(shop):
@@ -224,7 +240,9 @@ def test_stage_entry_campaigns(shop):
     # nobody else entered a stage today
     entered = {k for k, r in d1.items() if CATALOG[k[1]]["trigger"] == "stage_entry"}
     assert entered == {("silent_repeat", "member_special_sms"), ("silent_repeat", "member_special_email"),
-                       ("silent_new", "hot_item_promo"), ("loyal_churn", "loyal_winback_call")}
+                       ("silent_new", "hot_item_promo"), ("loyal_churn", "loyal_winback_call"),
+                       ("capped", "hot_item_promo"), ("cap_edge", "hot_item_promo"),
+                       ("cap_control", "hot_item_promo")}
 
 
 def test_a_fan_group_member_with_one_order_is_a_new_customer_and_gets_the_gift(shop):
@@ -255,7 +273,10 @@ def test_season_start_and_platform_promotion(shop):
     assert d2[("repact", "new_arrival_email")]["outcome"] == winner("repact", "new_arrival_email")
     assert d2[("fan_active", "member_special_fan")]["outcome"] == winner("fan_active", "member_special_fan")
     assert d2[("churn_high", "big_promo_winback")]["outcome"] == winner("churn_high", "big_promo_winback")
-    assert ("churn_low", "big_promo_winback") not in d2  # neither high credit nor high value
+    # high credit AND the top fifth by spend (PLAYBOOK section 3): one of the two is not enough
+    assert ("churn_low", "big_promo_winback") not in d2
+    assert ("churn_rich_low_credit", "big_promo_winback") not in d2
+    assert ("churn_poor_high_credit", "big_promo_winback") not in d2
     # active fans get nothing routine: no new-arrival notice for the fan
     assert not any(k[0] == "fan_active" and k[1].startswith("new_arrival") for k in d2)
 
@@ -268,7 +289,7 @@ def test_season_start_and_platform_promotion(shop):
     ("nophone", "full_month_gift", "no_contact_for_channel"),
     ("noconsent", "full_month_gift", "no_consent"),
     ("twocamp", "birthday_gift", "lower_priority"),
-    ("capped", "full_month_gift", "fatigue_cap"),
+    ("capped", "hot_item_promo", "fatigue_cap"),
     ("cooldown", "birthday_gift", "cool_down"),
     ("cooldown_ctl", "birthday_gift", "cool_down"),
     ("once", "hundred_day_gift", "once_only"),
@@ -300,15 +321,18 @@ def test_higher_priority_wins_the_day(shop):
     assert row["outcome"] == winner("twocamp", "full_month_gift") and row["suppression_reason"] is None
 
 
-def test_fatigue_cap_counts_only_sends_within_the_window(shop):
+def test_fatigue_cap_counts_only_promotional_sends_within_the_window(shop):
     d1 = shop["d1"]
-    assert d1[("cap_edge", "full_month_gift")]["outcome"] == winner("cap_edge", "full_month_gift")  # 30 days
-    assert d1[("cap_control", "full_month_gift")]["outcome"] == winner("cap_control", "full_month_gift")
+    assert d1[("cap_edge", "hot_item_promo")]["outcome"] == winner("cap_edge", "hot_item_promo")  # 30 days
+    assert d1[("cap_control", "hot_item_promo")]["outcome"] == winner("cap_control", "hot_item_promo")
+    # gifts are not promotions: a promotional SMS a week ago does not stop the 满月礼
+    row = d1[("gift_after_promo", "full_month_gift")]
+    assert row["outcome"] == winner("gift_after_promo", "full_month_gift") and row["suppression_reason"] is None
 
 
 def test_service_messages_are_not_capped_arbitrated_or_held_out(shop):
     d1 = shop["d1"]
-    ship = d1[("svc", "shipping_notice")]  # svc had a promotional SMS 8 days ago
+    ship = d1[("svc", "shipping_notice")]  # svc had a promotional SMS 7 days ago
     assert (ship["outcome"], ship["is_service"]) == ("send", True)
     assert d1[("svc_plus", "after_sale_guide")]["outcome"] == "send"  # delivered 3 days ago
     assert d1[("svc_plus", "full_month_gift")]["outcome"] == winner("svc_plus", "full_month_gift")
@@ -429,4 +453,4 @@ def test_export_refuses_a_day_dbt_has_not_built(shop):
     from fugou.export import ExportError
 
     with pytest.raises(ExportError, match="run dbt build"):
-        export_send_lists("2025-03-14", shop["home"])
+        export_send_lists("2025-03-13", shop["home"])

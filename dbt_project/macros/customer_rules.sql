@@ -33,3 +33,15 @@
         else 'regular'
     end
 {%- endmacro %}
+
+
+{#- Days since the customer entered the lifecycle stage they are in (0 on the day of entry): a stage
+    after active is entered when the days since the last order pass the previous stage's upper bound. -#}
+{% macro fugou_days_in_stage(stage, recency_days) -%}
+    ({{ recency_days }} - case {{ stage }}
+        when 'silent' then {{ var('stage_active_max_days') }} + 1
+        when 'sleeping' then {{ var('stage_silent_max_days') }} + 1
+        when 'churned' then {{ var('stage_sleeping_max_days') }} + 1
+        else 0
+    end)
+{%- endmacro %}

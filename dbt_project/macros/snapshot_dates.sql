@@ -80,3 +80,18 @@
         where generated_number <= {{ n_days }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The delivery day of the messages decided by the run of snapshot_date: the next morning (PLAYBOOK
+    section 4). Every date rule of the campaign catalog (day 30, day 100, the birthday, promotion days)
+    is about this day: a 满月礼 decided on day 29 reaches the customer on day 30. -#}
+{% macro fugou_delivery_day() -%}
+    {%- set day = fugou_snapshot_day() -%}
+    {%- if day is none -%}{{ return(none) }}{%- endif -%}
+    {{ return((modules.datetime.date.fromisoformat(day) + modules.datetime.timedelta(days=1)) | string) }}
+{%- endmacro %}
+
+
+{% macro fugou_delivery_date() -%}
+    {{ fugou_date_literal(fugou_delivery_day()) }}
+{%- endmacro %}

@@ -71,6 +71,7 @@ final as (
         snapshot.first_order_date,
         snapshot.last_order_date,
         snapshot.days_since_first_order,
+        snapshot.recency_days,
         customers.birthday,
         customers.credit_level,
         coalesce(customers.has_phone, false) as has_phone,

@@ -1,23 +1,39 @@
 {{ config(materialized='table') }}
 
 {#-
-  Every (customer, campaign) match of snapshot_date: the campaign's trigger fires for the customer
-  that day and the customer is in the campaign's customer_types / lifecycle_stages and passes its
-  optional filters (min_monetary, high_value_only). One row per customer and enabled campaign,
-  whatever happens next: consent, opt-outs, caps, arbitration and the control group are decided in
-  fct_campaign_decisions. The triggers are documented in seeds/_seeds__models.yml (campaign_catalog.trigger).
+  Grain: one row per customer, enabled campaign and occasion that the run of snapshot_date decides for
+  delivery on the next morning (delivery_date = snapshot_date + 1, PLAYBOOK section 4). The campaign's
+  trigger fires for the customer (every date rule is about the delivery day: 满月礼 when the delivery
+  day is day 30 after the first order, 生日礼 on the birthday, promotion messages on promotion days;
+  events - shipped, delivered, stage entered, tier rose - on snapshot_date are told the next morning),
+  the customer is in the campaign's customer_types / lifecycle_stages and passes its optional filters
+  (min_monetary; high_value_only = high credit AND top fifth by spend; a promotion's promoted_category).
+  occasion_date is the delivery day of the occasion's first attempt (day 30, the birthday, the
+  promotion's first day, the morning after a shipment / stage entry / tier rise) and attempt_day how
+  many days after it this delivery is: a gift (is_gift) is a
+  candidate again on each of the next var campaign_gift_grace_days days (fct_campaign_decisions drops
+  the attempt once the occasion was served). Consent, opt-outs, caps, budgets, arbitration and the
+  control group are decided in fct_campaign_decisions. The triggers are documented in
+  seeds/_seeds__models.yml (campaign_catalog.trigger).
 -#}
 
 {%- set day = fugou_snapshot_day() -%}
+{%- set grace = var('campaign_gift_grace_days') | int -%}
+{%- set birthdays = [] -%}
 {%- if day is not none -%}
-    {%- set d = modules.datetime.date.fromisoformat(day) -%}
-    {%- set yesterday = d - modules.datetime.timedelta(days=1) -%}
-    {%- set is_leap = (d.year % 4 == 0 and d.year % 100 != 0) or d.year % 400 == 0 -%}
-    {%- set month, dom, prev_month = d.month, d.day, yesterday.month -%}
+    {%- set d = modules.datetime.date.fromisoformat(day) + modules.datetime.timedelta(days=1) -%}
+    {%- set month, dom, prev_month = d.month, d.day, (d - modules.datetime.timedelta(days=1)).month -%}
+    {%- for k in range(grace + 1) -%}
+        {%- set b = d - modules.datetime.timedelta(days=k) -%}
+        {%- set leap = (b.year % 4 == 0 and b.year % 100 != 0) or b.year % 400 == 0 -%}
+        {%- do birthdays.append({'k': k, 'date': b | string, 'month': b.month, 'dom': b.day,
+                                 'feb29_on_28': b.month == 2 and b.day == 28 and not leap}) -%}
+    {%- endfor -%}
 {%- else -%}
-    {%- set is_leap, month, dom, prev_month = true, 0, 0, 0 -%}
+    {%- set month, dom, prev_month = 0, 0, 0 -%}
 {%- endif -%}
 {%- set snapshot_date = fugou_snapshot_date() -%}
+{%- set delivery_date = fugou_delivery_date() -%}
 {#-
   The campaign's audience filters (customer types, lifecycle stages, min_monetary, high_value_only),
   applied inside every trigger step below, where `catalog` is already narrowed to that trigger's
@@ -30,12 +46,15 @@
             and audience.monetary >= coalesce(catalog.min_monetary, 0)
             and (
                 not coalesce(catalog.high_value_only, false)
-                {%- if var('campaign_high_credit_levels') | length > 0 %}
-                or audience.credit_level in (
-                    {%- for level in var('campaign_high_credit_levels') %}'{{ level }}'{{ ", " if not loop.last }}{% endfor -%}
+                or (
+                    {%- if var('campaign_high_credit_levels') | length > 0 %}
+                    (audience.credit_level is null or audience.credit_level in (
+                        {%- for level in var('campaign_high_credit_levels') %}'{{ level }}'{{ ", " if not loop.last }}{% endfor -%}
+                    ))
+                    and
+                    {%- endif %}
+                    audience.m_score >= {{ var('campaign_high_value_min_m_score') }}
                 )
-                {%- endif %}
-                or audience.m_score >= {{ var('campaign_high_value_min_m_score') }}
             ))
 {%- endset %}
 
@@ -79,6 +98,26 @@ paid_orders as (
 
 ),
 
+order_items as (
+
+    select * from {{ ref('stg_shop__order_items') }}
+
+),
+
+-- who bought which category up to snapshot_date (聚划算 targets buyers of its promoted category)
+category_buyers as (
+
+    select distinct paid_orders.customer_id, order_items.category
+    from order_items
+    inner join paid_orders
+        on paid_orders.order_id = order_items.order_id
+    where paid_orders.paid_date <= {{ snapshot_date }}
+        and order_items.category is not null
+        and exists (select 1 from promotions where nullif(trim(promotions.promoted_category), '') is not null
+                    and promotions.promoted_category = order_items.category)
+
+),
+
 -- orders shipped or delivered on a day a logistics trigger looks at (few: filtered before the join)
 moved_orders as (
 
@@ -86,7 +125,7 @@ moved_orders as (
     from orders
     where shipped_date = {{ snapshot_date }}
         or delivered_date = {{ snapshot_date }}
-        or {{ dbt.datediff('delivered_date', snapshot_date, 'day') }} in (
+        or {{ dbt.datediff('delivered_date', delivery_date, 'day') }} in (
             select trigger_days from catalog where trigger = 'days_after_delivery'
         )
 
@@ -109,7 +148,8 @@ live_orders as (
 
 shipped_today as (
 
-    select distinct catalog.campaign_code, live_orders.customer_id
+    select distinct catalog.campaign_code, live_orders.customer_id,
+        {{ delivery_date }} as occasion_date, 0 as attempt_day
     from live_orders
     inner join audience
         on audience.customer_id = live_orders.customer_id
@@ -122,7 +162,8 @@ shipped_today as (
 
 delivered_today as (
 
-    select distinct catalog.campaign_code, live_orders.customer_id
+    select distinct catalog.campaign_code, live_orders.customer_id,
+        {{ delivery_date }} as occasion_date, 0 as attempt_day
     from live_orders
     inner join audience
         on audience.customer_id = live_orders.customer_id
@@ -135,37 +176,53 @@ delivered_today as (
 
 days_after_delivery as (
 
-    select distinct catalog.campaign_code, live_orders.customer_id
+    select distinct catalog.campaign_code, live_orders.customer_id,
+        {{ delivery_date }} as occasion_date, 0 as attempt_day
     from live_orders
     inner join audience
         on audience.customer_id = live_orders.customer_id
     inner join catalog
         on catalog.trigger = 'days_after_delivery'
     where live_orders.delivered_date is not null
-        and {{ dbt.datediff('live_orders.delivered_date', snapshot_date, 'day') }} = catalog.trigger_days
+        and {{ dbt.datediff('live_orders.delivered_date', delivery_date, 'day') }} = catalog.trigger_days
         and {{ eligible }}
 
 ),
 
+-- the delivery day is day trigger_days after the first order (a gift: or one of the grace days after it)
 days_after_first_order as (
 
-    select catalog.campaign_code, audience.customer_id
+    select catalog.campaign_code, audience.customer_id,
+        cast({{ dbt.dateadd('day', 'catalog.trigger_days', 'audience.first_order_date') }} as date) as occasion_date,
+        audience.days_since_first_order + 1 - catalog.trigger_days as attempt_day
     from audience
     inner join catalog
         on catalog.trigger = 'days_after_first_order'
-        and audience.days_since_first_order = catalog.trigger_days
+        and audience.days_since_first_order + 1 - catalog.trigger_days
+            between 0 and (case when catalog.is_gift then {{ grace }} else 0 end)
     where {{ eligible }}
 
 ),
 
+-- entered the stage on snapshot_date (told the next morning); a gift also on the grace days after the
+-- entry, while the customer is still in the stage (a stage after active is entered when the days since
+-- the last order pass its lower bound, so the entry day is known from recency_days)
 stage_entry as (
 
-    select catalog.campaign_code, audience.customer_id
+    select catalog.campaign_code, audience.customer_id,
+        cast({{ dbt.dateadd('day', '1 - ' ~ fugou_days_in_stage('audience.lifecycle_stage', 'audience.recency_days'),
+                            snapshot_date) }} as date) as occasion_date,
+        {{ fugou_days_in_stage('audience.lifecycle_stage', 'audience.recency_days') }} as attempt_day
     from audience
     inner join catalog
         on catalog.trigger = 'stage_entry'
     where audience.previous_lifecycle_stage is not null
-        and audience.lifecycle_stage <> audience.previous_lifecycle_stage
+        and (
+            audience.lifecycle_stage <> audience.previous_lifecycle_stage
+            or (catalog.is_gift and audience.lifecycle_stage <> 'active'
+                and {{ fugou_days_in_stage('audience.lifecycle_stage', 'audience.recency_days') }}
+                    between 1 and {{ grace }})
+        )
         and {{ eligible }}
 
 ),
@@ -173,7 +230,7 @@ stage_entry as (
 -- the first day of a month whose season differs from the previous month's
 season_start as (
 
-    select catalog.campaign_code, audience.customer_id
+    select catalog.campaign_code, audience.customer_id, {{ delivery_date }} as occasion_date, 0 as attempt_day
     from audience
     inner join catalog
         on catalog.trigger = 'season_start'
@@ -187,40 +244,79 @@ season_start as (
 
 ),
 
+-- the delivery day lies in the promotion (the occasion is the promotion: at most one message per
+-- promotion, fct_campaign_decisions); a promotion with a promoted_category reaches only customers who
+-- bought that category before
 promotion_days as (
 
-    select distinct catalog.campaign_code, audience.customer_id
+    select catalog.campaign_code, audience.customer_id, min(promotions.start_date) as occasion_date,
+        0 as attempt_day
     from audience
     inner join catalog
         on catalog.trigger = 'promotion'
     inner join promotions
-        on {{ snapshot_date }} between promotions.start_date and promotions.end_date
+        on {{ delivery_date }} between promotions.start_date and promotions.end_date
+        and {{ fugou_in_pipe_list('catalog.promo_types', 'promotions.promo_type') }}
+    left join category_buyers
+        on category_buyers.customer_id = audience.customer_id
+        and category_buyers.category = promotions.promoted_category
+    where {{ eligible }}
+        and (nullif(trim(promotions.promoted_category), '') is null or category_buyers.customer_id is not null)
+    group by catalog.campaign_code, audience.customer_id
+
+),
+
+-- 大促预热: the delivery day is trigger_days before a promotion starts
+promotion_preview as (
+
+    select catalog.campaign_code, audience.customer_id, min(promotions.start_date) as occasion_date,
+        0 as attempt_day
+    from audience
+    inner join catalog
+        on catalog.trigger = 'promotion_preview'
+    inner join promotions
+        on {{ dbt.datediff(delivery_date, 'promotions.start_date', 'day') }} = catalog.trigger_days
         and {{ fugou_in_pipe_list('catalog.promo_types', 'promotions.promo_type') }}
     where {{ eligible }}
+    group by catalog.campaign_code, audience.customer_id
 
 ),
 
 -- 29 February birthdays are celebrated on 28 February in common years
+-- the delivery day is the birthday (a gift: or one of the grace days after it)
 birthday as (
 
-    select catalog.campaign_code, audience.customer_id
+    {%- for b in birthdays %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select catalog.campaign_code, audience.customer_id, {{ fugou_date_literal(b.date) }} as occasion_date,
+        {{ b.k }} as attempt_day
     from audience
     inner join catalog
         on catalog.trigger = 'birthday'
     where audience.birthday is not null
+        and (catalog.is_gift or {{ b.k }} = 0)
         and (
-            (extract(month from audience.birthday) = {{ month }} and extract(day from audience.birthday) = {{ dom }})
-            {%- if month == 2 and dom == 28 and not is_leap %}
+            (extract(month from audience.birthday) = {{ b.month }} and extract(day from audience.birthday) = {{ b.dom }})
+            {%- if b.feb29_on_28 %}
             or (extract(month from audience.birthday) = 2 and extract(day from audience.birthday) = 29)
             {%- endif %}
         )
         and {{ eligible }}
+    {%- else %}
+    select catalog.campaign_code, audience.customer_id, {{ delivery_date }} as occasion_date, 0 as attempt_day
+    from audience
+    inner join catalog
+        on catalog.trigger = 'birthday'
+    where false
+    {%- endfor %}
 
 ),
 
 tier_upgrade as (
 
-    select catalog.campaign_code, audience.customer_id
+    select catalog.campaign_code, audience.customer_id, {{ delivery_date }} as occasion_date, 0 as attempt_day
     from audience
     inner join catalog
         on catalog.trigger = 'tier_upgrade'
@@ -234,7 +330,8 @@ tier_upgrade as (
 -- trigger_days while the customer has not come back, at most trigger_max_times times
 post_promotion as (
 
-    select distinct catalog.campaign_code, audience.customer_id
+    select distinct catalog.campaign_code, audience.customer_id, {{ delivery_date }} as occasion_date,
+        0 as attempt_day
     from audience
     inner join catalog
         on catalog.trigger = 'post_promotion'
@@ -242,9 +339,9 @@ post_promotion as (
         on audience.first_order_date between promotions.start_date and promotions.end_date
         and {{ fugou_in_pipe_list('catalog.promo_types', 'promotions.promo_type') }}
     where audience.frequency = 1
-        and {{ dbt.datediff('promotions.end_date', snapshot_date, 'day') }} >= 1
-        and mod({{ dbt.datediff('promotions.end_date', snapshot_date, 'day') }} - 1, catalog.trigger_days) = 0
-        and {{ dbt.datediff('promotions.end_date', snapshot_date, 'day') }} - 1
+        and {{ dbt.datediff('promotions.end_date', delivery_date, 'day') }} >= 1
+        and mod({{ dbt.datediff('promotions.end_date', delivery_date, 'day') }} - 1, catalog.trigger_days) = 0
+        and {{ dbt.datediff('promotions.end_date', delivery_date, 'day') }} - 1
             < catalog.trigger_days * coalesce(catalog.trigger_max_times, 1)
         and {{ eligible }}
 
@@ -259,6 +356,7 @@ triggered as (
     union all select * from stage_entry
     union all select * from season_start
     union all select * from promotion_days
+    union all select * from promotion_preview
     union all select * from birthday
     union all select * from tier_upgrade
     union all select * from post_promotion
@@ -270,6 +368,9 @@ final as (
     select
         audience.customer_id,
         audience.snapshot_date as decision_date,
+        {{ delivery_date }} as delivery_date,
+        triggered.occasion_date,
+        triggered.attempt_day,
         catalog.campaign_code,
         catalog.campaign_group,
         catalog.campaign_name_zh,
@@ -283,12 +384,16 @@ final as (
         catalog.once_per_customer,
         catalog.is_service,
         catalog.is_promotional,
+        catalog.is_gift,
+        catalog.coupon_budget_yuan,
+        catalog.budget_period,
         {{ fugou_names_in_pipe_list('catalog.lifecycle_stages', "'churned'") }} as targets_churned,
         {{ fugou_names_in_pipe_list('catalog.customer_types', "'fan'") }} as targets_fans,
         audience.customer_type,
         audience.lifecycle_stage,
         audience.member_tier,
         audience.rfm_segment,
+        audience.monetary,
         audience.has_phone,
         audience.has_email,
         audience.has_invalid_phone,

@@ -1,7 +1,9 @@
 {#-
-  Each customer's last promotional SMS actually sent before snapshot_date (sends ledger ops.sends,
-  outcome 'send', channel sms, is_promotional, not a service message): the promotional SMS cap
-  (var campaign_promo_sms_cap_days) counts from it.
+  Grain: one row per customer with a promotional SMS actually sent before snapshot_date (sends ledger
+  ops.sends, outcome 'send', channel sms): the last one, from which the promotional SMS cap (var
+  campaign_promo_sms_cap_days) counts. Promotional = the campaign is is_promotional and neither a gift
+  nor a service message in the campaign catalog in force (a campaign no longer in the catalog: as the
+  ledger recorded it), so gifts never count against the cap.
 -#}
 
 with
@@ -12,8 +14,23 @@ sends as (
     where send_date < {{ fugou_snapshot_date() }}
         and outcome = 'send'
         and channel = 'sms'
-        and is_promotional
-        and not is_service
+
+),
+
+catalog as (
+
+    select * from {{ ref('campaign_catalog') }}
+
+),
+
+promotional_sends as (
+
+    select sends.customer_id, sends.send_date
+    from sends
+    left join catalog
+        on catalog.campaign_code = sends.campaign_code
+    where coalesce(catalog.is_promotional and not catalog.is_gift and not catalog.is_service,
+                   sends.is_promotional and not sends.is_service)
 
 ),
 
@@ -23,7 +40,7 @@ final as (
         customer_id,
         max(send_date) as last_promo_sms_date,
         count(*) as promo_sms_sent
-    from sends
+    from promotional_sends
     group by customer_id
 
 )

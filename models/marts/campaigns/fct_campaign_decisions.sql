@@ -10,9 +10,11 @@
     )
 }}
 {#-
-  One row per campaign candidate of snapshot_date (int_campaign_candidates) with its outcome:
-  send, control (held out, never exported) or suppressed with the first reason that applies, in
-  this order:
+  Grain: one row per campaign candidate of snapshot_date (int_campaign_candidates: customer, campaign,
+  occasion), for delivery on delivery_date (the next morning), with its outcome: send, control (held
+  out, never exported) or suppressed with the first reason that applies. An occasion already served
+  (sent or held out on or after its first delivery day: once per promotion, a gift's grace days) is no
+  candidate again. Reasons, in this order:
     excluded_stage          churned customer and the campaign is not a named win-back (its
                             lifecycle_stages does not name churned); active fan and the campaign
                             does not name fan in customer_types (fans get only member specials)
@@ -25,8 +27,14 @@
     once_only               once_per_customer campaign already sent to the customer (满月礼, 百日礼)
     cool_down               the campaign was sent to the customer fewer than cool_down_days ago
     fatigue_cap             promotional SMS and a promotional SMS was sent fewer than
-                            var campaign_promo_sms_cap_days days ago
-    lower_priority          another marketing campaign of the day has a lower priority number
+                            var campaign_promo_sms_cap_days days ago (gifts are not promotions)
+    budget_spent            the campaign's coupon_budget_yuan for the day / the promotion is used up
+                            (highest spend first; the control group costs nothing)
+    lower_priority          another marketing campaign won the customer's one message of the day:
+                            gifts (is_gift) first, then the lowest priority number
+  A gift that does not go out on its day because of budget_spent or lower_priority is a candidate again
+  on the next var campaign_gift_grace_days days (attempt_day 1, 2, ...); only rows that go out or lose
+  the day again are kept for those later attempts.
   The caps count real sends (outcome send in the sends ledger ops.sends of earlier days); once-only
   and cool-downs count sends and control-group draws of the campaign (a held-out customer is not
   re-drawn every day). Service
@@ -74,6 +82,16 @@ with_history as (
 
 ),
 
+-- an occasion already served (sent or held out for a delivery on or after the occasion's first
+-- delivery day: the promotion, the gift's day and its grace days) is no candidate again
+open_occasions as (
+
+    select * from with_history
+    where last_sent_date is null
+        or {{ dbt.dateadd('day', 1, 'last_sent_date') }} < occasion_date
+
+),
+
 checked as (
 
     select
@@ -111,11 +129,67 @@ checked as (
         end as check_reason,
         {{ fugou_hash_bucket(dbt.concat(['customer_id', "'|'", 'campaign_code', "'|'", "'" ~ var('campaign_control_salt') ~ "'"])) }}
             as control_bucket
-    from with_history
+    from open_occasions
 
 ),
 
--- one marketing message per customer per day: the lowest priority number among the open candidates
+-- face value already sent in the current budget period of a campaign with a promotion budget
+budget_spent_before as (
+
+    select periods.campaign_code, periods.occasion_date, sum(sends.coupon_amount) as spent
+    from (select distinct campaign_code, occasion_date from checked where budget_period = 'promotion') as periods
+    inner join {{ source('ops', 'sends') }} as sends
+        on sends.campaign_code = periods.campaign_code
+        and sends.outcome = 'send'
+        and sends.send_date < {{ snapshot_date }}
+        and {{ dbt.dateadd('day', 1, 'sends.send_date') }} >= periods.occasion_date
+    group by periods.campaign_code, periods.occasion_date
+
+),
+
+-- a coupon campaign with a budget sends while its budget lasts, highest spend first (the control group
+-- costs nothing); the rest is suppressed as budget_spent
+budgeted as (
+
+    select
+        checked.*,
+        case
+            when checked.coupon_budget_yuan is not null and checked.check_reason is null
+                and not checked.is_service and checked.control_bucket >= checked.control_share * 65536
+                then coalesce(budget_spent_before.spent, 0) + sum(
+                    case
+                        when checked.check_reason is null and not checked.is_service
+                            and checked.control_bucket >= checked.control_share * 65536
+                            then checked.coupon_amount
+                        else 0
+                    end
+                ) over (
+                    partition by checked.campaign_code
+                    order by checked.monetary desc, checked.customer_id
+                    rows between unbounded preceding and current row
+                )
+        end as budget_used
+    from checked
+    left join budget_spent_before
+        on budget_spent_before.campaign_code = checked.campaign_code
+        and budget_spent_before.occasion_date = checked.occasion_date
+
+),
+
+reasoned as (
+
+    select
+        * exclude (check_reason),
+        coalesce(
+            check_reason,
+            case when budget_used > coupon_budget_yuan then 'budget_spent' end
+        ) as check_reason
+    from budgeted
+
+),
+
+-- one marketing message per customer per day: gifts first, then the lowest priority number among the
+-- open candidates
 arbitrated as (
 
     select
@@ -124,10 +198,10 @@ arbitrated as (
             when is_service or check_reason is not null then null
             else row_number() over (
                 partition by customer_id, (case when is_service or check_reason is not null then 1 else 0 end)
-                order by priority, campaign_code
+                order by (case when is_gift then 0 else 1 end), priority, campaign_code
             )
         end as marketing_rank
-    from checked
+    from reasoned
 
 ),
 
@@ -136,6 +210,9 @@ final as (
     select
         customer_id,
         decision_date,
+        delivery_date,
+        occasion_date,
+        attempt_day,
         campaign_code,
         campaign_group,
         campaign_name_zh,
@@ -143,6 +220,7 @@ final as (
         priority,
         is_service,
         is_promotional,
+        is_gift,
         case
             when check_reason is not null or marketing_rank > 1 then 'suppressed'
             when not is_service and control_bucket < control_share * 65536 then 'control'
@@ -161,6 +239,11 @@ final as (
         control_share,
         control_bucket
     from arbitrated
+    -- a later attempt at a gift is kept when it goes out or loses the day again (arbitration, budget);
+    -- any other reason was recorded on the occasion's first attempt
+    where attempt_day = 0
+        or check_reason is null
+        or check_reason = 'budget_spent'
 
 )
 
