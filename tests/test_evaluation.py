@@ -1,10 +1,13 @@
 """Campaign evaluation on hand-made data: window edges, refunds, empty control group, provisional →
-final, the roll-ups, and the evaluation export (models/marts/evaluation, fugou.export.evaluation_files)."""
+final, the money (coupon cost, incremental revenue, ROI and their intervals), the roll-ups, and the
+evaluation export (models/marts/evaluation, fugou.export.evaluation_files)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
+import statistics
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,11 @@ def day(offset: int) -> str:
 CONTACTED = [f"c{i}" for i in range(1, 10)]
 CONTROL = [f"k{i}" for i in range(1, 5)]
 NO_CONTROL = ["h1", "h2"]  # hundred_day_gift sent with nobody held out
+# money: clearance (catalog coupon 15 yuan, but the ledger says 12: the amount at send time counts), sent on
+# SEND and on the next day (same week and month); new_arrival_sms has no coupon at all
+CLEARANCE_CONTACTED, CLEARANCE_CONTROL = ["m1", "m2", "m3", "m4"], ["n1", "n2", "n3"]
+CLEARANCE_CONTACTED_DAY_2, CLEARANCE_CONTROL_DAY_2 = ["m5"], ["n4"]
+NO_COUPON_CONTACTED, NO_COUPON_CONTROL = ["t1", "t2"], ["u1", "u2"]
 
 ORDERS = [
     order("o-c1", "c1", day(0), 100),  # on the send day itself: not a response
@@ -48,7 +56,16 @@ ORDERS = [
     order("o-c9", "c9", day(4), 100, status="refunded", refund_amount=100, refunded_at=f"{day(12)} 10:00:00"),
     order("o-k1", "k1", day(2), 40),
     order("o-k3", "k3", day(20), 60),
-    order("o-h1", "h1", day(2), 10),
+    order("o-h1", "h1", day(2), 10, coupon_code="FG-BRL10"),  # a redeemed coupon, but no control group
+    # clearance: m1 redeems its one coupon on two orders (one coupon's cost), m2 once, m3 buys without it
+    order("o-m1a", "m1", day(2), 60, coupon_code="FG-QH15"),
+    order("o-m1b", "m1", day(5), 40, coupon_code="FG-QH15"),
+    order("o-m2", "m2", day(3), 50, coupon_code="FG-QH15"),
+    order("o-m3", "m3", day(4), 30),
+    order("o-n1", "n1", day(6), 20),
+    order("o-m5", "m5", day(3), 25, coupon_code="FG-QH15"),  # the second clearance send (day 1)
+    order("o-t1", "t1", day(2), 70),
+    order("o-u1", "u1", day(3), 10),
 ]
 
 
@@ -60,6 +77,13 @@ def _ledger_rows() -> list[tuple]:
         rows.append((SEND, customer, "full_month_gift", "sms", "control", "FG-MYL5", 5))
     for customer in NO_CONTROL:
         rows.append((SEND, customer, "hundred_day_gift", "sms", "send", "FG-BRL10", 10))
+    for send_day, contacted, control in ((SEND, CLEARANCE_CONTACTED, CLEARANCE_CONTROL),
+                                         (SEND + dt.timedelta(days=1), CLEARANCE_CONTACTED_DAY_2,
+                                          CLEARANCE_CONTROL_DAY_2)):
+        rows += [(send_day, c, "clearance", "sms", "send", "FG-QH15", 12) for c in contacted]
+        rows += [(send_day, c, "clearance", "sms", "control", "FG-QH15", 12) for c in control]
+    rows += [(SEND, c, "new_arrival_sms", "sms", "send", None, None) for c in NO_COUPON_CONTACTED]
+    rows += [(SEND, c, "new_arrival_sms", "sms", "control", None, None) for c in NO_COUPON_CONTROL]
     return rows
 
 
@@ -105,7 +129,7 @@ def at_day_30(home, at_day_10):
 
 
 def _evaluation_rows(home) -> dict[tuple[str, int], dict]:
-    rows = query(home, "select * from marts.fct_campaign_evaluation")
+    rows = query(home, "select * from marts.fct_campaign_evaluation where send_date = ?", (SEND,))
     return {(r["campaign_code"], r["window_days"]): r for r in rows}
 
 
@@ -182,6 +206,109 @@ def test_rollups(home, at_day_30):
                    r["control_customers"]) for r in segments) == [("?", "?", 1, 0), ("new", "active", 8, 4)]
 
 
+# ---- money: coupon cost, incremental revenue, ROI ------------------------------------------------
+
+
+def _expected_money(contacted: list[float], control: list[float], cost: float) -> dict[str, float | None]:
+    """Incremental revenue, its interval and ROI from the per-customer revenues (every customer of the
+    group, non-buyers as 0), computed independently of the model: sample variances from ``statistics``."""
+    n_t, n_c = len(contacted), len(control)
+    incremental = (statistics.mean(contacted) - statistics.mean(control)) * n_t
+    se = n_t * math.sqrt(statistics.variance(contacted) / n_t + statistics.variance(control) / n_c)
+    low, high = incremental - 1.96 * se, incremental + 1.96 * se
+    roi = (lambda v: v / cost) if cost else (lambda v: None)
+    return {"incremental_revenue": incremental, "incremental_revenue_ci_low": low,
+            "incremental_revenue_ci_high": high,
+            "roi": roi(incremental), "roi_ci_low": roi(low), "roi_ci_high": roi(high)}
+
+
+def _assert_money(row: dict, expected: dict[str, float | None]) -> None:
+    for column, value in expected.items():
+        if value is None:
+            assert row[column] is None, column
+        else:
+            assert float(row[column]) == pytest.approx(value), column
+
+
+def test_money_of_a_coupon_campaign(at_day_30):
+    row = at_day_30[("full_month_gift", 10)]
+    # 9 coupons of 5 yuan sent; c6 redeemed its coupon (80 yuan after a partial refund)
+    assert float(row["coupon_value_sent"]) == 45
+    assert float(row["coupon_cost"]) == 5
+    # revenue per contacted 380 / 9, per control 40 / 4: (380/9 - 10) * 9 = 290; ROI 290 / 5 = 58
+    assert row["incremental_revenue"] == pytest.approx(290)
+    assert row["roi"] == pytest.approx(58)
+    contacted = [0, 100, 100, 0, 0, 80, 0, 0, 100]  # c1..c9 in the 10-day window
+    _assert_money(row, _expected_money(contacted, [40, 0, 0, 0], 5))
+    assert row["incremental_revenue_ci_low"] == pytest.approx(-55.0936104885, abs=1e-6)
+    assert row["roi_ci_high"] == pytest.approx(127.0187220977, abs=1e-6)
+
+
+def test_coupon_cost_is_one_coupon_per_redeemer_at_the_sent_amount(home, at_day_30):
+    row = at_day_30[("clearance", 10)]
+    # the ledger's 12 yuan (not the catalog's 15); m1 used the coupon on two orders: one coupon
+    assert (row["coupon_orders"], row["coupon_redeemers"]) == (3, 2)
+    assert float(row["coupon_value_sent"]) == 4 * 12
+    assert float(row["coupon_cost"]) == 2 * 12
+    _assert_money(row, _expected_money([100, 50, 30, 0], [20, 0, 0], 24))
+    assert row["roi"] == pytest.approx((180 - 80 / 3) / 24)
+    per_customer = {r["customer_id"]: (float(r["coupon_amount"]), float(r["coupon_cost"])) for r in query(
+        home, "select customer_id, coupon_amount, coupon_cost from intermediate.int_campaign_responses_measured "
+              "where campaign_code = 'clearance' and send_date = ? and window_days = 10", (SEND,))}
+    assert per_customer == {"m1": (12, 12), "m2": (12, 12), "m3": (12, 0), "m4": (12, 0),
+                            "n1": (12, 0), "n2": (12, 0), "n3": (12, 0)}
+
+
+def test_campaign_without_coupon_has_no_roi(at_day_30):
+    row = at_day_30[("new_arrival_sms", 10)]
+    assert float(row["coupon_value_sent"]) == 0 and float(row["coupon_cost"]) == 0
+    # incremental revenue (35 - 5) * 2 = 60 and its interval, but no ROI without a coupon cost
+    _assert_money(row, _expected_money([70, 0], [10, 0], 0))
+    for column in ("roi", "roi_ci_low", "roi_ci_high"):
+        assert row[column] is None, column
+
+
+def test_campaign_without_control_group_has_no_roi(at_day_30):
+    row = at_day_30[("hundred_day_gift", 10)]
+    # h1 redeemed its 10-yuan coupon: a cost, but nothing to compare the revenue with
+    assert float(row["coupon_value_sent"]) == 20 and float(row["coupon_cost"]) == 10
+    for column in ("incremental_revenue", "incremental_revenue_ci_low", "incremental_revenue_ci_high",
+                   "roi", "roi_ci_low", "roi_ci_high"):
+        assert row[column] is None, column
+
+
+def test_a_control_group_of_one_gives_roi_without_interval(home, at_day_30):
+    row = query(home, "select * from marts.fct_campaign_evaluation where campaign_code = 'clearance' "
+                      "and window_days = 10 and send_date = ?", (SEND + dt.timedelta(days=1),))[0]
+    assert (row["contacted_customers"], row["control_customers"], float(row["coupon_cost"])) == (1, 1, 12)
+    assert row["incremental_revenue"] == pytest.approx(25)
+    assert row["roi"] == pytest.approx(25 / 12)
+    for column in ("incremental_revenue_ci_low", "incremental_revenue_ci_high", "roi_ci_low", "roi_ci_high"):
+        assert row[column] is None, column  # no variance from one customer
+
+
+def test_rollups_sum_the_cost_and_take_roi_from_the_sums(home, at_day_30):
+    rows = query(home, "select * from marts.fct_campaign_evaluation_by_campaign "
+                       "where campaign_code = 'clearance' and window_days = 10")
+    assert {(r["period_grain"], r["period_start"]) for r in rows} == {
+        ("week", dt.date(2024, 2, 26)), ("month", dt.date(2024, 3, 1))}
+    for row in rows:
+        assert (row["send_days"], row["contacted_customers"], row["control_customers"]) == (2, 5, 4)
+        assert float(row["coupon_value_sent"]) == 60 and float(row["coupon_cost"]) == 36  # 48 + 12, 24 + 12
+        # pooled groups: (205/5 - 20/4) * 5 = 180, ROI 180 / 36 = 5 (not the mean of the two days)
+        assert row["incremental_revenue"] == pytest.approx(180)
+        assert row["roi"] == pytest.approx(5)
+        _assert_money(row, _expected_money([100, 50, 30, 0, 25], [20, 0, 0, 0], 36))
+    segments = query(home, "select * from marts.fct_campaign_evaluation_by_segment "
+                           "where campaign_code = 'clearance' and window_days = 10")
+    assert len(segments) == 1  # no decision rows for these ledger rows: one unknown segment
+    assert float(segments[0]["coupon_cost"]) == 36 and segments[0]["roi"] == pytest.approx(5)
+    assert segments[0]["roi_ci_low"] == pytest.approx(rows[0]["roi_ci_low"])
+    without_coupon = query(home, "select roi, coupon_cost from marts.fct_campaign_evaluation_by_segment "
+                                 "where campaign_code in ('new_arrival_sms', 'hundred_day_gift')")
+    assert without_coupon and all(r["roi"] is None for r in without_coupon)
+
+
 def test_export_writes_the_windows_closing_that_day(home, at_day_30):
     from fugou.export.evaluation_files import export_evaluations
 
@@ -190,10 +317,11 @@ def test_export_writes_the_windows_closing_that_day(home, at_day_30):
     with (folder / "evaluation_30d.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["campaign_code"], r["campaign_name_zh"], r["contacted_responders"]) for r in rows] == [
-        ("full_month_gift", "满月礼", "5"), ("hundred_day_gift", "百日礼", "1")]
+        ("clearance", "清货促销 / 反季 / 福袋", "3"), ("full_month_gift", "满月礼", "5"),
+        ("hundred_day_gift", "百日礼", "1"), ("new_arrival_sms", "上新通知", "1")]
     with (folder / "evaluation_10d.csv").open(encoding="utf-8") as fh:
         assert list(csv.DictReader(fh)) == []  # no 10-day window closed on day 30
-    assert result["files"]["evaluation_30d.csv"] == 2
+    assert result["files"]["evaluation_30d.csv"] == 4
     assert result["files"]["evaluation_10d.csv"] == 0
 
 

@@ -134,6 +134,47 @@ def _create_campaign_marts(con: duckdb.DuckDBPyConnection) -> None:
          for off, code, window, contacted, control, rate, natural, lift, low, high in evaluations])
 
     con.execute("""
+        create table marts.fct_campaign_evaluation_by_campaign (
+            period_grain varchar, period_start date, period_end date, campaign_code varchar, channel varchar,
+            window_days integer, last_send_date date, contacted_customers bigint, control_customers bigint,
+            coupon_redeemers bigint, coupon_value_sent decimal(18, 2), coupon_cost decimal(18, 2),
+            incremental_revenue double, incremental_revenue_ci_low double, incremental_revenue_ci_high double,
+            roi double, roi_ci_low double, roi_ci_high double)
+    """)
+    feb, jan, mar = (dt.date(2025, 2, 1), dt.date(2025, 2, 28)), (dt.date(2025, 1, 1), dt.date(2025, 1, 31)), \
+        (dt.date(2025, 3, 1), D)
+    money = [  # period, campaign, window, last send, contacted, control, redeemers, sent, cost, inc, low, high, roi...
+        # 满月礼: February (every window closed by the day) is shown; January is older; March is not over
+        (feb, "full_month_gift", 10, dt.date(2025, 2, 28), 900, 100, 60, 4500, 300, 1500.0, 300.0, 2700.0,
+         5.0, 1.0, 9.0),
+        (feb, "full_month_gift", 30, dt.date(2025, 2, 28), 900, 100, 90, 4500, 450, 2250.0, -450.0, 4950.0,
+         5.0, -1.0, 11.0),
+        (jan, "full_month_gift", 10, dt.date(2025, 1, 31), 800, 90, 50, 4000, 250, 999.0, 1.0, 2.0,
+         3.996, 0.004, 0.008),
+        (mar, "full_month_gift", 10, dt.date(2025, 3, 20), 700, 70, 40, 3500, 200, 888.0, 1.0, 2.0,
+         4.44, 0.005, 0.01),
+        # 清货: a coupon cost but no control group - shown, without revenue or ROI
+        (feb, "clearance", 30, dt.date(2025, 2, 20), 40, 0, 4, 600, 60, None, None, None, None, None, None),
+        # 爆款推广 with a 45-day window: February's last send closes after the day, so January is shown
+        (feb, "hot_item_promo", 45, dt.date(2025, 2, 20), 50, 5, 5, 400, 40, 10.0, -5.0, 25.0,
+         0.25, -0.125, 0.625),
+        (jan, "hot_item_promo", 45, dt.date(2025, 1, 31), 60, 6, 6, 480, 48, 96.0, 0.0, 192.0,
+         2.0, 0.0, 4.0),
+        # 上新通知 has no coupon: incremental revenue, no ROI
+        (feb, "new_arrival_sms", 30, dt.date(2025, 2, 25), 30, 3, 0, 0, 0, 60.0, -20.0, 140.0,
+         None, None, None),
+        # 发货通知: no coupon, no control group - nothing to show
+        (feb, "shipping_notice", 30, dt.date(2025, 2, 25), 30, 0, 0, 0, 0, None, None, None, None, None, None),
+    ]
+    con.executemany(
+        "insert into marts.fct_campaign_evaluation_by_campaign values "
+        "('month', ?, ?, ?, 'sms', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(start, end, *rest) for (start, end), *rest in money])
+    con.execute("insert into marts.fct_campaign_evaluation_by_campaign (period_grain, period_start, period_end, "
+                "campaign_code, channel, window_days, last_send_date, coupon_cost, roi) values "
+                "('week', '2025-02-24', '2025-03-02', 'full_month_gift', 'sms', 10, '2025-02-28', 1, 99)")
+
+    con.execute("""
         create table marts.fct_shop_kpis (
             period_grain varchar, period_start date, is_complete boolean, repurchase_rate double,
             purchase_frequency double,
@@ -283,6 +324,38 @@ def test_lift_latest_closed_window_with_interval(rendered: tuple[Paths, Path, st
     assert (ten["absolute_lift"], ten["absolute_lift_ci_low"], ten["absolute_lift_ci_high"]) == (0.15, 0.02, 0.28)
     assert ten["contacted_customers"] == 180
     assert got[("满月礼", 30)]["absolute_lift_ci_low"] == -0.02
+
+
+def test_money_per_campaign_of_the_last_closed_month(rendered: tuple[Paths, Path, str]) -> None:
+    spec = chart_specs(rendered[2])["money"]
+    got = {(r["campaign_label"], r["window_days"]): r for r in rows(spec)}
+    # no March (not over), no week, no 发货通知 (neither cost nor control group)
+    assert set(got) == {("满月礼", 10), ("满月礼", 30), ("清货促销 / 反季 / 福袋", 30), ("爆款推广", 45),
+                        ("上新通知", 30)}
+    ten = got[("满月礼", 10)]
+    assert ten["period_start"] == "2025-02-01" and ten["month"] == "2025-02"
+    assert ten["campaign_row"] == "满月礼 · 短信 SMS · 10天"
+    assert (ten["coupon_value_sent"], ten["coupon_cost"], ten["coupon_redeemers"]) == (4500.0, 300.0, 60)
+    assert (ten["incremental_revenue"], ten["incremental_revenue_ci_low"], ten["incremental_revenue_ci_high"]) == (
+        1500.0, 300.0, 2700.0)
+    assert (ten["roi"], ten["roi_ci_low"], ten["roi_ci_high"]) == (5.0, 1.0, 9.0)
+    assert got[("爆款推广", 45)]["period_start"] == "2025-01-01"  # February's 45-day windows are still open
+    clearance = got[("清货促销 / 反季 / 福袋", 30)]
+    assert clearance["coupon_cost"] == 60.0 and clearance["incremental_revenue"] is None and clearance["roi"] is None
+    assert got[("上新通知", 30)]["roi"] is None and got[("上新通知", 30)]["incremental_revenue"] == 60.0
+    # in catalog priority order; the amounts panel draws cost and revenue, the other ROI with its interval
+    assert [r["campaign_code"] for r in rows(spec)] == [
+        "full_month_gift", "full_month_gift", "clearance", "hot_item_promo", "new_arrival_sms"]
+    amounts, roi = spec["hconcat"]
+    assert amounts["layer"][0]["transform"][0]["fold"] == ["coupon_cost", "incremental_revenue"]
+    assert [layer["encoding"]["x"].get("field") for layer in roi["layer"][1:]] == ["roi_ci_low", "roi", "roi"]
+
+
+def test_every_chart_compiles_to_vega(rendered: tuple[Paths, Path, str]) -> None:
+    """Each spec is valid Vega-Lite all the way down (expressions included), as the page's vega-embed sees it."""
+    vl_convert = pytest.importorskip("vl_convert")
+    for key, spec in chart_specs(rendered[2]).items():
+        assert vl_convert.vegalite_to_vega(spec)["$schema"].startswith("https://vega.github.io/schema/vega/"), key
 
 
 def test_stage_trends(rendered: tuple[Paths, Path, str]) -> None:

@@ -3,7 +3,9 @@
   int_campaign_responses_measured summed over the send days of a period (grains: 'week', 'month'),
   per campaign × channel × window and the optional segment columns, then rates, lift and interval
   recomputed from the pooled counts (fugou_evaluation_rates / fugou_evaluation_lift). status = final
-  when every window of the period has ended by snapshot_date.
+  when every window of the period has ended by snapshot_date. Money (fugou_evaluation_money): coupon
+  value sent and coupon cost are summed over the period's send days; incremental revenue and its interval
+  come from the pooled groups (like the lift), and ROI from those sums - never an average of daily ROIs.
 -#}
 
 {% macro fugou_evaluation_rollup(grains, segments=[]) %}
@@ -70,7 +72,17 @@ counted as (
         cast(sum(case when audience_group = 'control' then response_revenue else 0 end) as decimal(18, 2))
             as control_revenue,
         sum(case when audience_group = 'contacted' then coupon_orders else 0 end) as coupon_orders,
-        sum(case when audience_group = 'contacted' and is_coupon_redeemer then 1 else 0 end) as coupon_redeemers
+        sum(case when audience_group = 'contacted' and is_coupon_redeemer then 1 else 0 end) as coupon_redeemers,
+        sum(case when audience_group = 'contacted'
+            then cast(response_revenue as double) * cast(response_revenue as double) else 0 end)
+            as contacted_revenue_sum_squares,
+        sum(case when audience_group = 'control'
+            then cast(response_revenue as double) * cast(response_revenue as double) else 0 end)
+            as control_revenue_sum_squares,
+        cast(sum(case when audience_group = 'contacted' then coupon_amount else 0 end) as decimal(18, 2))
+            as coupon_value_sent,
+        cast(sum(case when audience_group = 'contacted' then coupon_cost else 0 end) as decimal(18, 2))
+            as coupon_cost
     from periodized
     group by period_grain, period_start, campaign_code, channel, window_days
         {%- for column in segments %}, {{ column }}{% endfor %}
@@ -95,56 +107,72 @@ lifted as (
 
 ),
 
+valued as (
+
+    select
+        lifted.*,
+        {{ fugou_evaluation_money() }}
+    from lifted
+
+),
+
 final as (
 
     select
-        lifted.period_grain,
-        lifted.period_start,
-        case lifted.period_grain
-            when 'week' then cast({{ dbt.dateadd('day', 6, 'lifted.period_start') }} as date)
-            else cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'lifted.period_start')) }} as date)
+        valued.period_grain,
+        valued.period_start,
+        case valued.period_grain
+            when 'week' then cast({{ dbt.dateadd('day', 6, 'valued.period_start') }} as date)
+            else cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'valued.period_start')) }} as date)
         end as period_end,
-        lifted.campaign_code,
+        valued.campaign_code,
         catalog.campaign_name_zh,
         catalog.campaign_group,
-        lifted.channel,
-        lifted.window_days,
+        valued.channel,
+        valued.window_days,
         {%- for column in segments %}
-        lifted.{{ column }},
+        valued.{{ column }},
         {%- endfor %}
-        case when lifted.last_window_end_date <= {{ fugou_snapshot_date() }} then 'final' else 'provisional' end
+        case when valued.last_window_end_date <= {{ fugou_snapshot_date() }} then 'final' else 'provisional' end
             as status,
         {{ fugou_snapshot_date() }} as snapshot_date,
-        lifted.first_send_date,
-        lifted.last_send_date,
-        lifted.send_days,
-        lifted.contacted_customers,
-        lifted.control_customers,
-        lifted.contacted_responders,
-        lifted.control_responders,
-        lifted.response_rate,
-        lifted.natural_repurchase_rate,
-        lifted.absolute_lift,
-        lifted.absolute_lift_ci_low,
-        lifted.absolute_lift_ci_high,
-        lifted.relative_lift,
-        lifted.relative_lift_ci_low,
-        lifted.relative_lift_ci_high,
-        lifted.is_lift_significant,
-        lifted.incremental_responders,
-        lifted.contacted_orders,
-        lifted.control_orders,
-        lifted.contacted_revenue,
-        lifted.control_revenue,
-        lifted.revenue_per_contacted,
-        lifted.revenue_per_control,
-        lifted.incremental_revenue,
-        lifted.coupon_orders,
-        lifted.coupon_redeemers,
-        lifted.coupon_redemption_rate
-    from lifted
+        valued.first_send_date,
+        valued.last_send_date,
+        valued.send_days,
+        valued.contacted_customers,
+        valued.control_customers,
+        valued.contacted_responders,
+        valued.control_responders,
+        valued.response_rate,
+        valued.natural_repurchase_rate,
+        valued.absolute_lift,
+        valued.absolute_lift_ci_low,
+        valued.absolute_lift_ci_high,
+        valued.relative_lift,
+        valued.relative_lift_ci_low,
+        valued.relative_lift_ci_high,
+        valued.is_lift_significant,
+        valued.incremental_responders,
+        valued.contacted_orders,
+        valued.control_orders,
+        valued.contacted_revenue,
+        valued.control_revenue,
+        valued.revenue_per_contacted,
+        valued.revenue_per_control,
+        valued.incremental_revenue,
+        valued.coupon_orders,
+        valued.coupon_redeemers,
+        valued.coupon_redemption_rate,
+        valued.coupon_value_sent,
+        valued.coupon_cost,
+        valued.incremental_revenue_ci_low,
+        valued.incremental_revenue_ci_high,
+        valued.roi,
+        valued.roi_ci_low,
+        valued.roi_ci_high
+    from valued
     left join catalog
-        on catalog.campaign_code = lifted.campaign_code
+        on catalog.campaign_code = valued.campaign_code
 
 )
 

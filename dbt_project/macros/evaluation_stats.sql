@@ -17,6 +17,19 @@
   estimate absolute_lift stays the raw difference. Relative lift = lift / natural_repurchase_rate; its
   interval is the log risk-ratio (Katz) interval exp(ln(p_t/p_c) ± z·sqrt((1-p_t)/(n_t p_t) +
   (1-p_c)/(n_c p_c))) - 1, null when either rate is 0. No interval without both groups.
+
+  fugou_evaluation_money(): the money of a campaign (use after fugou_evaluation_lift), from the sums
+  contacted_revenue_sum_squares, control_revenue_sum_squares (sum over the customers of the group of
+  response_revenue squared) and coupon_cost (face value of the coupons redeemed by the contacted).
+  Incremental revenue = (m_t - m_c) * n_t with m = revenue per customer of the group (from
+  fugou_evaluation_lift). Its interval is the normal approximation of the difference of two independent
+  means: (m_t - m_c) ± z·sqrt(s²_t/n_t + s²_c/n_c), times n_t, with the sample variance of revenue per
+  customer s² = (Σx² - n·m²) / (n - 1) (floored at 0 against rounding); null unless both groups have at
+  least 2 customers. ROI = incremental revenue / coupon cost: the extra revenue each yuan of redeemed
+  coupons brought. Order amounts are what the buyer paid, after the coupon, so incremental revenue is
+  already net of the discount: the coupon is not subtracted a second time. Its interval is the interval
+  of incremental revenue divided by the cost (observed, not estimated, so taken as known). ROI and its
+  interval are null when the coupon cost is 0 (no coupon, or none redeemed) or there is no control group.
 -#}
 
 {% macro fugou_evaluation_rates() -%}
@@ -58,4 +71,26 @@
         case when {{ both }} then {{ low }} > 0 or {{ high }} < 0 end as is_lift_significant,
         (response_rate - natural_repurchase_rate) * contacted_customers as incremental_responders,
         (revenue_per_contacted - revenue_per_control) * contacted_customers as incremental_revenue
+{%- endmacro %}
+
+
+{% macro fugou_evaluation_money() -%}
+    {%- set z = var('evaluation_ci_z') -%}
+    {%- set var_t = "greatest((contacted_revenue_sum_squares - contacted_customers * revenue_per_contacted"
+                    ~ " * revenue_per_contacted) / (contacted_customers - 1), 0)" -%}
+    {%- set var_c = "greatest((control_revenue_sum_squares - control_customers * revenue_per_control"
+                    ~ " * revenue_per_control) / (control_customers - 1), 0)" -%}
+    {%- set se = "(contacted_customers * sqrt(" ~ var_t ~ " / contacted_customers + "
+                 ~ var_c ~ " / control_customers))" -%}
+    {%- set enough = "contacted_customers > 1 and control_customers > 1" -%}
+    {%- set low = "(incremental_revenue - " ~ z ~ " * " ~ se ~ ")" -%}
+    {%- set high = "(incremental_revenue + " ~ z ~ " * " ~ se ~ ")" -%}
+        case when {{ enough }} then {{ low }} end as incremental_revenue_ci_low,
+        case when {{ enough }} then {{ high }} end as incremental_revenue_ci_high,
+        case when coupon_cost > 0
+            then incremental_revenue / coupon_cost end as roi,
+        case when coupon_cost > 0 and {{ enough }}
+            then {{ low }} / coupon_cost end as roi_ci_low,
+        case when coupon_cost > 0 and {{ enough }}
+            then {{ high }} / coupon_cost end as roi_ci_high
 {%- endmacro %}

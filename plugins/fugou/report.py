@@ -72,6 +72,14 @@ SECTIONS: tuple[Section, ...] = (
             "For each campaign, channel and evaluation window, the latest send whose window has closed "
             "(status final): response rate minus the control group's natural repurchase rate, with its 95% "
             "confidence interval. An interval crossing zero is no proven effect.", report_charts.lift),
+    Section("money", "投入产出 · Coupon cost, incremental revenue and ROI (last closed month)",
+            "For each campaign, channel and evaluation window, the sends of the latest month that is over and "
+            "whose windows have all closed: coupon cost (face value of the coupons redeemed by the contacted) "
+            "against incremental revenue (revenue per contacted minus per control-group customer, times the "
+            "contacted), and ROI = (incremental revenue − coupon cost) / coupon cost with its 95% interval. "
+            "Revenue is what buyers paid, after the coupon, so this ROI is a conservative reading. No ROI without "
+            "a coupon or a control group; an ROI interval reaching below zero does not prove the coupons paid "
+            "for themselves.", report_charts.money),
     Section("shop_kpis", "店铺指标 · Shop KPIs",
             "Weekly and monthly retention KPIs: repurchase rate, purchase frequency, spend per customer, "
             "wake-up rate of silent and sleeping customers, unsubscribe rate.", report_charts.shop_kpis),

@@ -179,6 +179,56 @@ def lift(rows: Rows) -> dict[str, Any]:
     return _spec(layered.properties(width=WIDTH, height=alt.Step(34)))
 
 
+MONEY_MEASURES = {"coupon_cost": "券成本 coupon cost", "incremental_revenue": "增量收入 incremental revenue"}
+
+
+def money(rows: Rows) -> dict[str, Any]:
+    """Coupon cost against incremental revenue (bars, yuan) and ROI with its interval, per campaign and window."""
+    for row in rows:
+        channel = CHANNEL_NAMES.get(row["channel"], row["channel"])
+        row["campaign_row"] = f"{row['campaign_label']} · {channel} · {row['window_label']}"
+        row["month"] = str(row["period_start"])[:7]
+    campaign_axis = alt.Y("campaign_row:N", title="活动 · 渠道 · 窗口 campaign", sort=None, axis=LABEL_AXIS)
+    tooltip = [alt.Tooltip("campaign_label:N", title="campaign"), alt.Tooltip("channel:N", title="channel"),
+               alt.Tooltip("window_label:N", title="window"), alt.Tooltip("month:N", title="sent in"),
+               alt.Tooltip("contacted_customers:Q", title="contacted", format=","),
+               alt.Tooltip("control_customers:Q", title="control", format=","),
+               alt.Tooltip("coupon_value_sent:Q", title="coupons sent (元)", format=",.2f"),
+               alt.Tooltip("coupon_redeemers:Q", title="coupons redeemed", format=","),
+               alt.Tooltip("coupon_cost:Q", title="coupon cost (元)", format=",.2f"),
+               alt.Tooltip("incremental_revenue:Q", title="incremental revenue (元)", format=",.2f"),
+               alt.Tooltip("incremental_revenue_ci_low:Q", title="95% CI low (元)", format=",.2f"),
+               alt.Tooltip("incremental_revenue_ci_high:Q", title="95% CI high (元)", format=",.2f"),
+               alt.Tooltip("roi:Q", title="ROI", format=",.2f"),
+               alt.Tooltip("roi_ci_low:Q", title="ROI 95% CI low", format=",.2f"),
+               alt.Tooltip("roi_ci_high:Q", title="ROI 95% CI high", format=",.2f")]
+    folded = alt.Chart().transform_fold(list(MONEY_MEASURES), as_=["measure", "yuan"]).transform_calculate(
+        measure_name=" : ".join(f"datum.measure === '{k}' ? '{v}'" for k, v in MONEY_MEASURES.items()) + " : ''",
+    ).transform_filter("isValid(datum.yuan)").encode(
+        y=campaign_axis,
+        yOffset=alt.YOffset("measure_name:N", sort=list(MONEY_MEASURES.values())),
+    )
+    bars = folded.mark_bar().encode(
+        x=alt.X("yuan:Q", title="元 yuan", axis=alt.Axis(format=",.0f")),
+        color=alt.Color("measure_name:N", title="金额 money", sort=list(MONEY_MEASURES.values()),
+                        scale=alt.Scale(range=["#d9534f", "#2e8b57"]), legend=alt.Legend(orient="top")),
+        tooltip=tooltip,
+    )
+    labels = folded.mark_text(align="left", dx=3, fontSize=11).encode(
+        x="yuan:Q", text=alt.Text("yuan:Q", format=",.0f"))
+    amounts = alt.layer(bars, labels).properties(width=360, height=alt.Step(16))
+    roi_base = alt.Chart().transform_filter("isValid(datum.roi)").encode(
+        y=alt.Y("campaign_row:N", sort=None, axis=None))
+    interval = roi_base.mark_rule(strokeWidth=2, color="#4c78a8").encode(
+        x=alt.X("roi_ci_low:Q", title="ROI = (增量收入 − 券成本) / 券成本"), x2="roi_ci_high:Q")
+    points = roi_base.mark_point(filled=True, size=70, color="#4c78a8").encode(x="roi:Q", tooltip=tooltip)
+    values = roi_base.mark_text(dy=-10, fontSize=11).encode(x="roi:Q", text=alt.Text("roi:Q", format=",.2f"))
+    zero = alt.Chart().mark_rule(color="#888", strokeDash=[4, 4]).encode(x=alt.datum(0))
+    roi = alt.layer(zero, interval, points, values).properties(width=240, height=alt.Step(32))
+    chart = alt.hconcat(amounts, roi, data=_data(rows)).resolve_scale(y="shared", color="independent")
+    return _spec(chart)
+
+
 def shop_kpis(rows: Rows) -> dict[str, Any]:
     """Each shop KPI over time, weekly and monthly, one small panel per KPI (independent y scales)."""
     for row in rows:

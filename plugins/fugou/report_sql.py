@@ -244,6 +244,49 @@ QUERIES: dict[str, Query] = {
         """,
         ("marts.fct_campaign_evaluation", "seeds.campaign_catalog"),
     ),
+    # the money of each campaign × channel × window over the latest send month that is over and whose
+    # windows have all closed by the day: coupon cost (face value redeemed) against incremental revenue,
+    # and ROI with its interval, from the monthly roll-up (summed cost, pooled revenue: ROI from the
+    # sums). Campaigns with neither a coupon cost nor a control group (service messages) are left out.
+    "money": Query(
+        f"""
+        with {_CAMPAIGN_LABELS},
+        closed as (
+            select
+                *,
+                row_number() over (
+                    partition by campaign_code, channel, window_days order by period_start desc
+                ) as recency_rank
+            from marts.fct_campaign_evaluation_by_campaign
+            where period_grain = 'month'
+                and period_end < $day
+                and last_send_date + cast(window_days as integer) <= $day
+        )
+        select
+            closed.campaign_code,
+            coalesce(campaign_labels.campaign_label, closed.campaign_code) as campaign_label,
+            closed.channel,
+            closed.window_days,
+            cast(closed.window_days as varchar) || '天' as window_label,
+            closed.period_start,
+            closed.contacted_customers,
+            closed.control_customers,
+            closed.coupon_redeemers,
+            closed.coupon_value_sent,
+            closed.coupon_cost,
+            closed.incremental_revenue,
+            closed.incremental_revenue_ci_low,
+            closed.incremental_revenue_ci_high,
+            closed.roi,
+            closed.roi_ci_low,
+            closed.roi_ci_high
+        from closed
+        left join campaign_labels on campaign_labels.campaign_code = closed.campaign_code
+        where closed.recency_rank = 1 and (closed.incremental_revenue is not null or closed.coupon_cost > 0)
+        order by campaign_labels.priority, closed.campaign_code, closed.channel, closed.window_days
+        """,
+        ("marts.fct_campaign_evaluation_by_campaign", "seeds.campaign_catalog"),
+    ),
     # shop KPIs per week and month (long format: one row per period × KPI)
     "shop_kpis": Query(
         """

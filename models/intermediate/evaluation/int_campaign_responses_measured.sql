@@ -12,6 +12,11 @@
   A response is a paid order (int_orders_paid) paid in the window and not fully refunded by the
   measure day = min(window end, snapshot_date); its revenue is the amount net of refunds effective by
   then. Refunds after the window end do not reopen a closed window, so a final row never changes.
+
+  Money: coupon_amount = the face value of the row's coupon at send time (ledger coupon_amount, else the
+  catalog's; 0 without a coupon). Each send gives the customer one coupon, so a contacted customer who
+  redeemed it (is_coupon_redeemer: at least one coupon order in the window) cost its face value once:
+  coupon_cost = coupon_amount for a contacted redeemer, else 0 (the control group was sent no coupon).
 -#}
 
 {%- set snapshot_date = fugou_snapshot_date() -%}
@@ -78,6 +83,8 @@ audience as (
         sends.channel,
         case when sends.outcome = 'send' then 'contacted' else 'control' end as audience_group,
         coalesce(sends.coupon_code, catalog.coupon_code) as coupon_code,
+        case when coalesce(sends.coupon_code, catalog.coupon_code) is null then 0
+            else coalesce(sends.coupon_amount, catalog.coupon_amount, 0) end as coupon_amount,
         decisions.customer_type,
         decisions.lifecycle_stage
     from sends
@@ -168,7 +175,13 @@ final as (
         coalesce(responses.response_orders, 0) > 0 as is_responder,
         cast(coalesce(responses.response_revenue, 0) as decimal(18, 2)) as response_revenue,
         coalesce(responses.coupon_orders, 0) as coupon_orders,
-        coalesce(responses.coupon_orders, 0) > 0 as is_coupon_redeemer
+        coalesce(responses.coupon_orders, 0) > 0 as is_coupon_redeemer,
+        cast(measured_windows.coupon_amount as decimal(14, 2)) as coupon_amount,
+        cast(
+            case when measured_windows.audience_group = 'contacted' and coalesce(responses.coupon_orders, 0) > 0
+                then measured_windows.coupon_amount else 0 end
+            as decimal(14, 2)
+        ) as coupon_cost
     from measured_windows
     left join responses
         on responses.send_date = measured_windows.send_date

@@ -4,6 +4,14 @@
   campaign's control group (对照组) of the same day. Rebuilt in full each run as of snapshot_date
   (see _evaluation__models.yml): a row is provisional while its window is open and final from the
   day the window ends; a final row no longer changes.
+
+  Money (macro fugou_evaluation_money): coupon_value_sent = Σ coupon_amount over the contacted (face value
+  sent, for reading against the catalog's coupon_budget_yuan); coupon_cost = face value of the coupons
+  redeemed = Σ coupon_amount over the contacted with a coupon order in the window (one coupon per send:
+  coupon_redeemers × coupon_amount when the amount did not change); incremental_revenue =
+  (revenue_per_contacted - revenue_per_control) × contacted_customers, interval (m_t - m_c ± z·sqrt(s²_t/n_t
+  + s²_c/n_c)) × n_t from the per-customer revenue variances; roi = (incremental_revenue - coupon_cost) /
+  coupon_cost, interval from the revenue interval; null when coupon_cost is 0 or there is no control group.
 -#}
 
 with
@@ -41,7 +49,17 @@ counted as (
             as control_revenue,
         sum(case when audience_group = 'contacted' then coupon_orders else 0 end) as coupon_orders,
         sum(case when audience_group = 'contacted' and is_coupon_redeemer then 1 else 0 end) as coupon_redeemers,
-        sum(case when audience_group = 'control' then coupon_orders else 0 end) as control_coupon_orders
+        sum(case when audience_group = 'control' then coupon_orders else 0 end) as control_coupon_orders,
+        sum(case when audience_group = 'contacted'
+            then cast(response_revenue as double) * cast(response_revenue as double) else 0 end)
+            as contacted_revenue_sum_squares,
+        sum(case when audience_group = 'control'
+            then cast(response_revenue as double) * cast(response_revenue as double) else 0 end)
+            as control_revenue_sum_squares,
+        cast(sum(case when audience_group = 'contacted' then coupon_amount else 0 end) as decimal(18, 2))
+            as coupon_value_sent,
+        cast(sum(case when audience_group = 'contacted' then coupon_cost else 0 end) as decimal(18, 2))
+            as coupon_cost
     from responses
     group by send_date, campaign_code, channel, window_days
 
@@ -65,49 +83,65 @@ lifted as (
 
 ),
 
+valued as (
+
+    select
+        lifted.*,
+        {{ fugou_evaluation_money() }}
+    from lifted
+
+),
+
 final as (
 
     select
-        lifted.send_date,
-        lifted.campaign_code,
+        valued.send_date,
+        valued.campaign_code,
         catalog.campaign_name_zh,
         catalog.campaign_name_en,
         catalog.campaign_group,
-        lifted.channel,
-        lifted.window_days,
-        lifted.window_end_date,
-        case when lifted.window_end_date <= {{ fugou_snapshot_date() }} then 'final' else 'provisional' end
+        valued.channel,
+        valued.window_days,
+        valued.window_end_date,
+        case when valued.window_end_date <= {{ fugou_snapshot_date() }} then 'final' else 'provisional' end
             as status,
-        lifted.measured_through_date,
+        valued.measured_through_date,
         {{ fugou_snapshot_date() }} as snapshot_date,
-        lifted.contacted_customers,
-        lifted.control_customers,
-        lifted.contacted_responders,
-        lifted.control_responders,
-        lifted.response_rate,
-        lifted.natural_repurchase_rate,
-        lifted.absolute_lift,
-        lifted.absolute_lift_ci_low,
-        lifted.absolute_lift_ci_high,
-        lifted.relative_lift,
-        lifted.relative_lift_ci_low,
-        lifted.relative_lift_ci_high,
-        lifted.is_lift_significant,
-        lifted.incremental_responders,
-        lifted.contacted_orders,
-        lifted.control_orders,
-        lifted.contacted_revenue,
-        lifted.control_revenue,
-        lifted.revenue_per_contacted,
-        lifted.revenue_per_control,
-        lifted.incremental_revenue,
-        lifted.coupon_orders,
-        lifted.coupon_redeemers,
-        lifted.coupon_redemption_rate,
-        lifted.control_coupon_orders
-    from lifted
+        valued.contacted_customers,
+        valued.control_customers,
+        valued.contacted_responders,
+        valued.control_responders,
+        valued.response_rate,
+        valued.natural_repurchase_rate,
+        valued.absolute_lift,
+        valued.absolute_lift_ci_low,
+        valued.absolute_lift_ci_high,
+        valued.relative_lift,
+        valued.relative_lift_ci_low,
+        valued.relative_lift_ci_high,
+        valued.is_lift_significant,
+        valued.incremental_responders,
+        valued.contacted_orders,
+        valued.control_orders,
+        valued.contacted_revenue,
+        valued.control_revenue,
+        valued.revenue_per_contacted,
+        valued.revenue_per_control,
+        valued.incremental_revenue,
+        valued.coupon_orders,
+        valued.coupon_redeemers,
+        valued.coupon_redemption_rate,
+        valued.control_coupon_orders,
+        valued.coupon_value_sent,
+        valued.coupon_cost,
+        valued.incremental_revenue_ci_low,
+        valued.incremental_revenue_ci_high,
+        valued.roi,
+        valued.roi_ci_low,
+        valued.roi_ci_high
+    from valued
     left join catalog
-        on catalog.campaign_code = lifted.campaign_code
+        on catalog.campaign_code = valued.campaign_code
 
 )
 

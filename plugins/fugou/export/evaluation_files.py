@@ -38,9 +38,12 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "relative_lift", "relative_lift_ci_low", "relative_lift_ci_high", "is_lift_significant",
     "contacted_orders", "control_orders", "contacted_revenue", "control_revenue", "revenue_per_contacted",
     "revenue_per_control", "incremental_revenue", "coupon_orders", "coupon_redeemers", "coupon_redemption_rate",
+    "coupon_value_sent", "coupon_cost", "incremental_revenue_ci_low", "incremental_revenue_ci_high",
+    "roi", "roi_ci_low", "roi_ci_high",
 )
 _MONEY = {"contacted_revenue", "control_revenue", "revenue_per_contacted", "revenue_per_control",
-          "incremental_revenue"}
+          "incremental_revenue", "coupon_value_sent", "coupon_cost", "incremental_revenue_ci_low",
+          "incremental_revenue_ci_high"}
 
 
 class EvaluationExportError(RuntimeError):
