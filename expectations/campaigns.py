@@ -5,9 +5,10 @@ Suites:
 - ``campaigns.decisions`` (``marts.fct_campaign_decisions`` for D): keys present, outcome in
   send/control/suppressed, one decision per customer x campaign x channel, a suppression reason on every
   suppressed row and on no other;
-- ``campaigns.sends`` (the ``send`` rows, joined with each customer's consent and opt-outs as of D): no
-  opted-out customer, consent (and a contact) for the channel, at most one marketing message per customer
-  (service messages such as shipping notices do not count);
+- ``campaigns.sends`` (the ``send`` rows, each with dbt's verdict of the channel rule for its customer, channel
+  and kind of message as of D, ``intermediate.int_campaign_customer_channels_checked``; nothing about consent
+  is restated here): no opted-out customer, contactable on the channel (consent and a usable contact), at most
+  one marketing message per customer (service messages such as shipping notices do not count);
 - ``campaigns.control_share`` (one row per campaign): the control share ``control / (send + control)``
   near the campaign's setting in the catalog, only for campaigns with at least
   ``control_share_min_candidates`` candidates; allowed deviation = max(``control_share_tolerance``,
@@ -36,16 +37,10 @@ DECISIONS = "marts.fct_campaign_decisions"
 LEDGER = "ops.sends"
 OUTCOMES = ("send", "control", "suppressed")
 
-# the consent flag (raw.customers) and the contact each channel needs; a channel not listed here is
-# never consented (an unknown channel must not reach a send list). An opt-out (退订) counts on its own
-# channel and, for channel "all", on every channel.
-CHANNEL_CONSENT = {"sms": "sms_opt_in", "email": "email_opt_in", "phone": "sms_opt_in"}
-CHANNEL_CONTACT = {"sms": "has_phone", "email": "has_email", "phone": "has_phone"}
-
-CONTACT_COLUMNS = (
-    "customer_id", "sms_opt_in", "email_opt_in", "has_phone", "has_email",
-    "opted_out_sms", "opted_out_email", "opted_out_phone",
-)
+# dbt's verdicts of the channel rule (macros/channel_rules.sql), one row per customer, channel and kind of
+# message (is_service); a send with no verdict (unknown channel or customer, model missing) is unreachable
+REACHABILITY = "intermediate.int_campaign_customer_channels_checked"
+REACHABILITY_COLUMNS = ("customer_id", "channel", "is_service", "is_opted_out", "is_contactable")
 
 
 def decisions_suite(warnings: Iterable[str] = ()):
@@ -75,7 +70,8 @@ def sends_suite(name: str = "campaigns.sends", warnings: Iterable[str] = (), mar
         ),
         "consented_for_channel": gxe.ExpectColumnValuesToBeInSet(
             column="consented", value_set=[True],
-            description="every send goes to a customer consented and reachable on its channel",
+            description="every send goes to a customer consented and with a usable contact on its channel "
+            "(per dbt)",
         ),
         "one_marketing_send_per_customer": gxe.ExpectColumnValuesToBeUnique(
             column="customer_id", row_condition=Column("is_marketing") == True,  # noqa: E712
@@ -121,32 +117,31 @@ def export_cells_suite(warnings: Iterable[str] = ()):
     )
 
 
-def sends_frame(rows: pd.DataFrame, contacts: pd.DataFrame, service_codes: Iterable[str]) -> pd.DataFrame:
-    """``rows`` (customer_id, campaign_code, channel) with each customer's contact state for the row's
-    channel: ``opted_out``, ``consented`` (consent flag and a contact) and ``is_marketing`` (not a service
-    message). A customer missing from ``contacts`` counts as not consented."""
-    frame = rows[["customer_id", "campaign_code", "channel"]].merge(
-        contacts[list(CONTACT_COLUMNS)], on="customer_id", how="left"
+def sends_frame(rows: pd.DataFrame, reachability: pd.DataFrame | None, service_codes: Iterable[str]) -> pd.DataFrame:
+    """``rows`` (customer_id, campaign_code, channel) with dbt's verdict for the row's customer, channel and kind of
+    message (:data:`REACHABILITY_COLUMNS`), looked up, never computed: ``opted_out``, ``consented`` (consent and a
+    usable contact) and ``is_marketing`` (not a service message; a campaign the catalog does not name as service
+    is judged as marketing, the stricter verdict). A row without a verdict (no row for it, or ``reachability``
+    None: the model is missing) counts as not consented."""
+    service = set(service_codes)
+    frame = rows[["customer_id", "campaign_code", "channel"]].assign(
+        is_service=lambda f: f["campaign_code"].isin(service)
     )
+    verdicts = pd.DataFrame(columns=list(REACHABILITY_COLUMNS)) if reachability is None else reachability
+    verdicts = verdicts[list(REACHABILITY_COLUMNS)].astype({"is_service": bool})
+    frame = frame.merge(verdicts, on=["customer_id", "channel", "is_service"], how="left", validate="many_to_one")
 
     def flag(column: str) -> pd.Series:
         return frame[column].astype("boolean").fillna(False).astype(bool)
 
-    consented = pd.Series(False, index=frame.index, dtype=bool)
-    opted_out = pd.Series(False, index=frame.index, dtype=bool)
-    for channel, contact in CHANNEL_CONTACT.items():
-        here = frame["channel"] == channel
-        consented = consented.where(~here, flag(contact) & flag(CHANNEL_CONSENT[channel]))
-        opted_out = opted_out.where(~here, flag(f"opted_out_{channel}"))
-    service = set(service_codes)
     return pd.DataFrame(
         {
             "customer_id": frame["customer_id"],
             "campaign_code": frame["campaign_code"],
             "channel": frame["channel"],
-            "opted_out": opted_out,
-            "consented": consented,
-            "is_marketing": ~frame["campaign_code"].isin(service),
+            "opted_out": flag("is_opted_out"),
+            "consented": flag("is_contactable"),
+            "is_marketing": ~frame["is_service"],
         }
     )
 
@@ -185,7 +180,7 @@ def control_share_frame(decisions: pd.DataFrame, target_shares: Mapping[str, flo
 def batches(
     day: str,
     decisions: pd.DataFrame | None,
-    contacts: pd.DataFrame,
+    reachability: pd.DataFrame | None,
     catalog: pd.DataFrame | None,
     ledger: pd.DataFrame | None,
     config: Mapping[str, Any],
@@ -194,12 +189,13 @@ def batches(
 ) -> list[Batch | Skip]:
     """Batches for day ``day``.
 
-    ``decisions``: the decisions of the day (``None``: mart missing). ``contacts``: one row per customer
-    with :data:`CONTACT_COLUMNS` as of the day. ``catalog``: ``campaign_code``, ``control_share``
+    ``decisions``: the decisions of the day (``None``: mart missing). ``reachability``: dbt's verdicts
+    (:data:`REACHABILITY_COLUMNS`) of the day for the customers of the sends and the ledger (``None``: the
+    model is missing, every send fails ``consented_for_channel``). ``catalog``: ``campaign_code``, ``control_share``
     (target, may be missing) and ``is_service`` (``None``: catalog missing). ``ledger``: ``ops.sends``
     rows of the day (``None`` or empty: not exported yet). ``export_cells``: per send-list column
     (``column_name``, ``cells``, ``formula_cells``, ``free_text``) of the day (``None``: the decisions or the
-    contacts model are not built).
+    exportable rows model are not built).
     """
     warnings = list(warnings)
     out: list[Batch | Skip] = []
@@ -215,7 +211,7 @@ def batches(
     else:
         where = f"{DECISIONS} where decision_date = {day}"
         out.append(Batch(decisions_suite(warnings), where, decisions, ["customer_id", "campaign_code"]))
-        sends = sends_frame(decisions[decisions["outcome"] == "send"], contacts, service_codes)
+        sends = sends_frame(decisions[decisions["outcome"] == "send"], reachability, service_codes)
         batch = Batch(
             sends_suite(warnings=warnings, marketing_known=not service_unknown),
             f"{where} and outcome = 'send'",
@@ -241,13 +237,14 @@ def batches(
         out.append(Skip("campaigns.ledger", LEDGER, f"no {LEDGER} rows for {day} (not exported yet)"))
     else:
         batch = Batch(sends_suite("campaigns.ledger", warnings, not service_unknown), f"{LEDGER} of {day}",
-                      sends_frame(ledger, contacts, service_codes), ["customer_id", "campaign_code", "channel"])
+                      sends_frame(ledger, reachability, service_codes), ["customer_id", "campaign_code", "channel"])
         if service_unknown:
             batch.skipped_checks["one_marketing_send_per_customer"] = "the campaign catalog is missing"
         out.append(batch)
     if export_cells is None:
         out.append(Skip("campaigns.export_cells", DECISIONS,
-                        "the day's decisions or the contacts model (staging.stg_shop__customer_contacts) is missing"))
+                        "the day's decisions or the exportable rows (intermediate.int_campaign_exportable_rows) "
+                        "are missing"))
     else:
         out.append(Batch(export_cells_suite(warnings), f"send lists of {day}, per column", export_cells,
                          ["column_name", "cells"]))

@@ -46,7 +46,7 @@ from dbt.cli.main import dbtRunner
 from fugou.export import export_send_lists
 parsed = dbtRunner().invoke(["parse", "--quiet"])
 runner = dbtRunner(manifest=parsed.result)
-SELECT = ["+fct_campaign_decisions", "stg_shop__customer_contacts", "--exclude", "fct_customer_snapshot",
+SELECT = ["+fct_campaign_decisions", "+int_campaign_exportable_rows", "--exclude", "fct_customer_snapshot",
           "int_customer_days_classified", "int_customer_states_accumulated"]
 def day_run(day):
     res = runner.invoke(["run", "--quiet", "--select", *SELECT, "--vars", json.dumps({"snapshot_date": day})])

@@ -28,9 +28,9 @@ from fugou.settings import DBT_PROJECT_DIR
 from fugou.warehouse import connect
 
 D1, D2 = "2025-03-12", "2025-05-31"
-SELECT = ("+fct_campaign_decisions", "stg_shop__customer_contacts", "resource_type:seed")
+SELECT = ("+fct_campaign_decisions", "+int_campaign_exportable_rows", "resource_type:seed")
 # later days: dbt run (no tests, no seeds) of the same models, to keep the module fast
-RUN = ["run", "--select", "+fct_campaign_decisions", "stg_shop__customer_contacts"]
+RUN = ["run", "--select", "+fct_campaign_decisions", "+int_campaign_exportable_rows"]
 VARS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
 CATALOG = {r["campaign_code"]: r for r in csv.DictReader(
     (DBT_PROJECT_DIR / "seeds" / "campaign_catalog.csv").open(encoding="utf-8"))}

@@ -138,8 +138,10 @@ def test_an_old_warehouse_catches_up_on_connect(fugou_home: Paths) -> None:
 # ---------------------------------------------------------------------------------------------
 # dbt: the decisions of D, from landing files through the real ingest
 
-D = "2025-03-13"  # 30 days after 2025-02-11: every customer below is due the SMS 满月礼 (full_month_gift)
-FIRST_ORDER = "2025-02-11"
+# the run of D decides the messages delivered on D + 1 (2025-03-14), 30 days after the first order: every
+# customer below is due the SMS 满月礼 (full_month_gift)
+D = "2025-03-13"
+FIRST_ORDER = "2025-02-12"
 CUSTOMERS = {  # customer_id -> (phone, email)
     "late": ("13800001001", ""), "future": ("13800001002", ""), "odd": ("13800001003", ""),
     "noclock": ("13800001004", ""),
@@ -172,7 +174,8 @@ def shop(tmp_path_factory) -> dict[str, Any]:
         for cid, (phone, email) in CUSTOMERS.items()))
     write(home, "opt_outs", D, OPT_OUTS)
     loaded = load_pending(D, home)
-    build(home, D, ("+fct_campaign_decisions", "stg_shop__customer_contacts", "resource_type:seed"))
+    build(home, D, ("+fct_campaign_decisions", "+int_campaign_exportable_rows",
+                    "int_campaign_customer_channels_checked", "resource_type:seed"))
     rows = dbt_query(home, "select * from marts.fct_campaign_decisions where decision_date = ? "
                            "and campaign_code = 'full_month_gift'", [D])
     audience = dbt_query(home, "select * from intermediate.int_campaign_audience_prepared")
@@ -244,7 +247,9 @@ def test_no_phone_or_email_outside_the_restricted_models(shop):
     cols = dbt_query(shop["home"], "select table_schema, table_name, column_name from information_schema.columns "
                                    "where table_schema in ('staging', 'intermediate', 'marts') "
                                    "and column_name in ('phone', 'email')")
-    assert {(c["table_schema"], c["table_name"]) for c in cols} == {("staging", "stg_shop__customer_contacts")}
+    # the restricted contacts model and the send-list rows made from it (a view, tagged restricted)
+    assert {(c["table_schema"], c["table_name"]) for c in cols} == {
+        ("staging", "stg_shop__customer_contacts"), ("intermediate", "int_campaign_exportable_rows")}
     shared = dbt_query(shop["home"], "select customer_id, channel "
                                      "from intermediate.int_campaign_opt_outs_shared_contacts order by 1, 2")
     # only (customer_id, channel) comes out; the opt-outs' own customers are among them (through their own phone)
@@ -253,3 +258,37 @@ def test_no_phone_or_email_outside_the_restricted_models(shop):
         ("e2", "email"), ("e3", "phone"), ("e3", "sms"), ("future", "phone"), ("future", "sms"), ("late", "phone"),
         ("late", "sms"), ("noclock", "phone"), ("noclock", "sms"), ("odd", "phone"), ("odd", "sms"), ("p1", "sms"),
         ("p2", "sms")]
+
+
+def test_the_exportable_rows_and_the_gate_verdicts_honour_shared_contacts(shop):
+    """The send-list rows (int_campaign_exportable_rows) hold no opted-out customer, through a shared phone /
+    e-mail included; the marts gate reads dbt's verdicts (int_campaign_customer_channels_checked), so a ledger
+    send to a customer opted out through a shared phone fails it."""
+    from fugou import quality
+
+    rows = dbt_query(shop["home"], "select customer_id, outcome from intermediate.int_campaign_exportable_rows")
+    assert {r["customer_id"] for r in rows if r["outcome"] == "send"} <= {"free"}
+    verdicts = {(v["customer_id"], v["channel"], v["is_service"]): v for v in dbt_query(
+        shop["home"], "select * from intermediate.int_campaign_customer_channels_checked")}
+    assert verdicts[("b", "sms", True)]["is_opted_out"] is True  # a's phone, for any message
+    assert verdicts[("e2", "email", True)]["is_opted_out"] is True  # e1's e-mail
+    assert (verdicts[("e3", "sms", False)]["is_opted_out"], verdicts[("e3", "email", True)]["is_opted_out"]) == (
+        True, False)
+    assert verdicts[("free", "sms", False)]["is_reachable"] is True
+
+    (shop["home"].home / "fugou.toml").write_text("[quality]\ndata_docs = false\n", encoding="utf-8")
+    settings._load_config.cache_clear()
+    result = quality.run_gate("marts", D, shop["home"])
+    assert not [c for c in result.failed_checks() if c.startswith("campaigns.")]
+    con = connect(shop["home"].warehouse)
+    con.execute("insert into ops.sends (send_date, customer_id, campaign_code, channel, outcome, is_service, "
+                "is_promotional, catalog_version, exported_at) values (?, 'b', 'full_month_gift', 'sms', 'send', "
+                "false, false, 'test', now())", [D])
+    con.close()
+    try:
+        with pytest.raises(quality.QualityGateError, match="campaigns.ledger.no_opted_out_contact"):
+            quality.run_gate("marts", D, shop["home"])
+    finally:
+        con = connect(shop["home"].warehouse)
+        con.execute("delete from ops.sends where customer_id = 'b'")
+        con.close()

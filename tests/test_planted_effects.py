@@ -75,8 +75,8 @@ def shop(tmp_path_factory):
             import_history(home / "demo" / f"{entity}.csv", entity=entity, p=p)
         dbt.run_dbt(["seed"], p=p)
         for day in SEND_DAYS:
-            # the day's decisions and the views the export re-checks contacts with (as of the day)
-            dbt.run_dbt(["run", "--select", "+fct_campaign_decisions", "stg_shop__customer_contacts"],
+            # the day's decisions and the exportable rows the export writes (as of the day)
+            dbt.run_dbt(["run", "--select", "+fct_campaign_decisions", "+int_campaign_exportable_rows"],
                         variables={"snapshot_date": day}, p=p)
             export_send_lists(day, p)
         dbt.run_dbt(["run", "--select", "+fct_campaign_evaluation", "fct_campaign_evaluation_by_campaign"],

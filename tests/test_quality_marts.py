@@ -147,14 +147,22 @@ def decisions(rows: list[tuple]) -> pd.DataFrame:
     ).assign(decision_date=pd.Timestamp(DAY))
 
 
-def contacts(**overrides) -> pd.DataFrame:
-    """Customers c1..c5, all consented with phone and e-mail, none opted out; overrides: column -> ids."""
-    ids = [f"c{i}" for i in range(1, 6)]
-    frame = pd.DataFrame({"customer_id": ids})
-    for column in S.campaigns.CONTACT_COLUMNS[1:]:
-        default = not column.startswith("opted_out")
-        frame[column] = [default != (i in overrides.get(column, ())) for i in ids]
-    return frame
+CHANNELS = ("sms", "email", "phone")
+
+
+def verdicts(ids=None, *, opted_out=(), unreachable=()) -> pd.DataFrame:
+    """dbt's channel verdicts (int_campaign_customer_channels_checked) as the gate reads them: customers
+    c1..c5 (or ``ids``) contactable on every channel for every kind of message, none opted out; ``opted_out``
+    and ``unreachable`` (not contactable): (customer, channel) or (customer, channel, is_service) that dbt
+    said otherwise of."""
+    rows = []
+    for cid in ids or [f"c{i}" for i in range(1, 6)]:
+        for channel in CHANNELS:
+            for is_service in (False, True):
+                keys = {(cid, channel), (cid, channel, is_service)}
+                out = bool(keys & set(opted_out))
+                rows.append((cid, channel, is_service, out, not keys & set(unreachable)))
+    return pd.DataFrame(rows, columns=list(S.campaigns.REACHABILITY_COLUMNS))
 
 
 CLEAN = [
@@ -171,13 +179,13 @@ def campaigns(p: Paths, rows=CLEAN, people=None, catalog=CATALOG, ledger=None) -
     cfg = quality.quality_config(p)
     return run(
         p,
-        S.campaigns.batches(DAY, decisions(rows), people if people is not None else contacts(), catalog, ledger,
+        S.campaigns.batches(DAY, decisions(rows), people if people is not None else verdicts(), catalog, ledger,
                             cfg["campaigns"], cfg["warning"]),
     )
 
 
 def test_clean_decisions_pass(fugou_home):
-    result = campaigns(fugou_home, people=contacts(opted_out_sms=["c4"], opted_out_phone=["c3"]))
+    result = campaigns(fugou_home, people=verdicts(opted_out=[("c4", "sms"), ("c3", "phone")]))
     assert result.passed and not result.failed_checks()
     assert check(result, "campaigns.sends.no_opted_out_contact").element_count == 3
     assert [c.check for c in result.skipped] == ["campaigns.ledger.*", "campaigns.export_cells.*"]
@@ -186,11 +194,12 @@ def test_clean_decisions_pass(fugou_home):
 @pytest.mark.parametrize(
     ("people", "expectation", "example"),
     [
-        (contacts(opted_out_sms=["c1"]), "campaigns.sends.no_opted_out_contact", "c1"),
-        (contacts(opted_out_email=["c3"]), "campaigns.sends.no_opted_out_contact", "c3"),
-        (contacts(sms_opt_in=["c1"]), "campaigns.sends.consented_for_channel", "c1"),
-        (contacts(has_email=["c3"]), "campaigns.sends.consented_for_channel", "c3"),
-        (contacts().query("customer_id != 'c3'"), "campaigns.sends.consented_for_channel", "c3"),
+        (verdicts(opted_out=[("c1", "sms")]), "campaigns.sends.no_opted_out_contact", "c1"),
+        (verdicts(opted_out=[("c3", "email")]), "campaigns.sends.no_opted_out_contact", "c3"),
+        (verdicts(unreachable=[("c1", "sms")]), "campaigns.sends.consented_for_channel", "c1"),  # no consent
+        (verdicts(unreachable=[("c3", "email")]), "campaigns.sends.consented_for_channel", "c3"),  # no e-mail
+        (verdicts().query("customer_id != 'c3'"), "campaigns.sends.consented_for_channel", "c3"),  # no verdict
+        (verdicts().query("channel != 'email'"), "campaigns.sends.consented_for_channel", "c3"),
     ],
 )
 def test_send_to_opted_out_or_non_consented_contact_fails(fugou_home, people, expectation, example):
@@ -201,12 +210,25 @@ def test_send_to_opted_out_or_non_consented_contact_fails(fugou_home, people, ex
     assert failed.examples[0]["customer_id"] == example
 
 
-def test_opt_out_of_all_channels_counts_on_every_channel(fugou_home):
-    result = campaigns(fugou_home, people=contacts(opted_out_sms=["c3"], opted_out_email=["c3"]))
+def test_the_verdict_for_the_kind_of_message_applies(fugou_home):
+    # dbt says c1 is out of marketing on SMS (e.g. an e-mail opt-out under opt_out_suppresses_all_marketing)
+    # but may still get service messages there: the marketing send fails, the shipping notice does not
+    result = campaigns(fugou_home, people=verdicts(opted_out=[("c1", "sms", False)]))
     assert result.failed_checks() == ["campaigns.sends.no_opted_out_contact"]
     assert check(result, "campaigns.sends.no_opted_out_contact").examples == [
-        {"opted_out": True, "customer_id": "c3", "campaign_code": "member_special", "channel": "email"}
+        {"opted_out": True, "customer_id": "c1", "campaign_code": "full_month_gift", "channel": "sms"}
     ]
+
+
+def test_without_verdicts_every_send_fails(fugou_home):
+    # no verdict for the day's customers (the model was built for another day) or no model at all
+    result = campaigns(fugou_home, people=pd.DataFrame(columns=list(S.campaigns.REACHABILITY_COLUMNS)))
+    assert result.failed_checks() == ["campaigns.sends.consented_for_channel"]
+    cfg = quality.quality_config(fugou_home)
+    missing = run(fugou_home, S.campaigns.batches(DAY, decisions(CLEAN), None, CATALOG, None, cfg["campaigns"],
+                                                  cfg["warning"]))
+    assert missing.failed_checks() == ["campaigns.sends.consented_for_channel"]
+    assert check(missing, "campaigns.sends.consented_for_channel").unexpected_count == 3
 
 
 def test_two_marketing_sends_to_one_customer_fail(fugou_home):
@@ -261,9 +283,7 @@ def test_control_share_near_setting(fugou_home, candidates, controls, passes):
                                             quality.quality_config(fugou_home)["campaigns"])
     assert frame.loc[0, "allowed_deviation"] == pytest.approx(max(0.03, 4 * (0.1 * 0.9 / candidates) ** 0.5))
     assert frame.loc[0, "control_share"] == pytest.approx(controls / candidates)
-    people = pd.DataFrame({"customer_id": [f"x{i}" for i in range(candidates)]}).assign(
-        **{c: not c.startswith("opted_out") for c in S.campaigns.CONTACT_COLUMNS[1:]}
-    )
+    people = verdicts([f"x{i}" for i in range(candidates)])
     result = campaigns(fugou_home, share_rows(candidates, controls), people=people)
     share = check(result, "campaigns.control_share.control_share_near_setting")
     assert share.status == ("passed" if passes else "failed")
@@ -274,9 +294,7 @@ def test_control_share_near_setting(fugou_home, candidates, controls, passes):
 
 def test_control_share_can_be_made_blocking(fugou_home):
     (fugou_home.home / "fugou.toml").write_text("[quality]\ndata_docs = false\nwarning = []\n")
-    people = pd.DataFrame({"customer_id": [f"x{i}" for i in range(200)]}).assign(
-        **{c: not c.startswith("opted_out") for c in S.campaigns.CONTACT_COLUMNS[1:]}
-    )
+    people = verdicts([f"x{i}" for i in range(200)])
     result = campaigns(fugou_home, share_rows(200, 0), people=people)
     assert [c.check for c in result.blocking_failures] == ["campaigns.control_share.control_share_near_setting"]
 
@@ -287,9 +305,17 @@ def test_ledger_checks_only_sends_of_the_day(fugou_home):
          ("c2", "full_month_gift", "sms", "control"), ("c2", "member_special", "sms", "control")],
         columns=["customer_id", "campaign_code", "channel", "outcome"],
     )
-    result = campaigns(fugou_home, ledger=ledger, people=contacts(opted_out_sms=["c2"]))
+    result = campaigns(fugou_home, ledger=ledger, people=verdicts(opted_out=[("c2", "sms")]))
     assert result.failed_checks() == ["campaigns.ledger.one_marketing_send_per_customer"]
     assert check(result, "campaigns.ledger.no_opted_out_contact").element_count == 2
+
+
+def test_an_opted_out_customer_in_the_ledger_fails(fugou_home):
+    ledger = pd.DataFrame([("c1", "full_month_gift", "sms", "send"), ("c2", "member_special", "email", "send")],
+                          columns=["customer_id", "campaign_code", "channel", "outcome"])
+    result = campaigns(fugou_home, ledger=ledger, people=verdicts(opted_out=[("c2", "email")]))
+    assert result.failed_checks() == ["campaigns.ledger.no_opted_out_contact"]
+    assert check(result, "campaigns.ledger.no_opted_out_contact").examples[0]["customer_id"] == "c2"
 
 
 # ----------------------------------------------------------------------------------------- evaluation
@@ -356,8 +382,9 @@ def test_missing_evaluation_is_skipped(fugou_home):
 
 
 def build_marts(con, *, names: tuple[str, str] = ("张三", "李四"), coupon_code: str = "FM10") -> None:
-    """Hand-made marts for DAY: 2 customers, their paid orders, one decision each (and a stand-in for the
-    restricted contacts model)."""
+    """Hand-made marts for DAY: 2 customers, their paid orders, one decision each, and stand-ins for two dbt
+    models: the channel verdicts (both customers reachable everywhere, none opted out; :func:`opt_out` changes
+    that) and the restricted exportable rows (the send rows with name and contact)."""
     quoted_code = coupon_code.replace("'", "''")
     con.execute("create schema if not exists intermediate; create schema if not exists marts; "
                 "create schema if not exists seeds")
@@ -397,23 +424,34 @@ def build_marts(con, *, names: tuple[str, str] = ("张三", "李四"), coupon_co
             "_source_file, _source_line, _loaded_at) values (?, ?, ?, ?, true, true, '2024-03-01', 'f', ?, now())",
             [cid, name, phone, email, line],
         )
-    con.execute("create schema if not exists staging")
-    con.execute("create view staging.stg_shop__customer_contacts as select customer_id, name, phone, email "
-                "from raw.customers")
+    con.execute(f"""
+        create table intermediate.int_campaign_customer_channels_checked as
+        select customer_id, date '{DAY}' as snapshot_date, channel, is_service, false as is_opted_out,
+               true as is_contactable, true as is_reachable
+        from (values ('c1'), ('c2')) as c(customer_id)
+        cross join (values ('sms'), ('email'), ('phone')) as ch(channel)
+        cross join (values (false), (true)) as k(is_service)
+    """)
+    con.execute("""
+        create view intermediate.int_campaign_exportable_rows as
+        select d.decision_date, d.customer_id, d.campaign_code, d.campaign_name_zh, d.channel, d.outcome,
+               d.coupon_code, d.coupon_amount, false as is_service, false as is_promotional,
+               c.name, c.phone, c.email
+        from marts.fct_campaign_decisions as d
+        left join raw.customers as c on c.customer_id = d.customer_id
+    """)
 
 
-def opt_out(con, customer: str, channel: str, day: str) -> None:
-    con.execute(
-        "insert into raw.opt_outs (customer_id, channel, opted_out_at, _partition_date, _source_file, "
-        "_source_line, _loaded_at) values (?, ?, ?, ?, 'f', 2, now())",
-        [customer, channel, f"{day} 12:00:00", day],
-    )
+def opt_out(con, customer: str, channel: str) -> None:
+    """dbt's verdict (the stand-in model): the customer is opted out of ``channel`` as of DAY."""
+    con.execute("update intermediate.int_campaign_customer_channels_checked set is_opted_out = true, "
+                "is_reachable = false where customer_id = ? and channel = ?", [customer, channel])
 
 
 def test_marts_gate_on_the_warehouse_reconciles_and_checks_contacts(fugou_home, warehouse):
     build_marts(warehouse)
-    opt_out(warehouse, "c1", "email", DAY)  # another channel: no matter
-    opt_out(warehouse, "c2", "ALL ", "2024-03-11")  # after D: no matter yet
+    opt_out(warehouse, "c1", "email")  # another channel: no matter
+    opt_out(warehouse, "c2", "phone")
     warehouse.close()
     result = quality.run_gate("marts", DAY, fugou_home)
     assert result.passed and not result.failed_checks()
@@ -445,7 +483,7 @@ def test_marts_gate_blocks_a_formula_in_a_column_fugou_checks(fugou_home, wareho
 
 def test_marts_gate_fails_on_an_opted_out_contact_and_stores_it(fugou_home, warehouse):
     build_marts(warehouse)
-    opt_out(warehouse, "c2", "all", DAY)
+    opt_out(warehouse, "c2", "email")
     warehouse.close()
     with pytest.raises(quality.QualityGateError, match="campaigns.sends.no_opted_out_contact") as err:
         quality.run_gate("marts", DAY, fugou_home)
@@ -468,3 +506,13 @@ def json_of(text: str):
     import json
 
     return json.loads(text)
+
+
+def test_marts_gate_reads_the_verdicts_of_the_day_only(fugou_home, warehouse):
+    build_marts(warehouse)
+    warehouse.execute("update intermediate.int_campaign_customer_channels_checked "
+                      "set snapshot_date = date '2024-03-09'")  # the model was built for another day
+    warehouse.close()
+    with pytest.raises(quality.QualityGateError, match="campaigns.sends.consented_for_channel") as err:
+        quality.run_gate("marts", DAY, fugou_home)
+    assert err.value.result.failed_checks() == ["campaigns.sends.consented_for_channel"]

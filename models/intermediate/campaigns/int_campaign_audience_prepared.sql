@@ -45,9 +45,10 @@ opt_outs_by_customer as (
 
     select
         customer_id,
-        max(case when channel in ('sms', 'all') then 1 else 0 end) = 1 as opted_out_sms,
-        max(case when channel in ('email', 'all') then 1 else 0 end) = 1 as opted_out_email,
-        max(case when channel in ('phone', 'all') then 1 else 0 end) = 1 as opted_out_phone,
+        -- an opt-out counts on its channel and, for `all`, on every channel (macros/channel_rules.sql)
+        max(case when {{ fugou_opt_out_covers('channel', "'sms'") }} then 1 else 0 end) = 1 as opted_out_sms,
+        max(case when {{ fugou_opt_out_covers('channel', "'email'") }} then 1 else 0 end) = 1 as opted_out_email,
+        max(case when {{ fugou_opt_out_covers('channel', "'phone'") }} then 1 else 0 end) = 1 as opted_out_phone,
         count(*) > 0 as opted_out_any
     from opt_outs
     group by customer_id

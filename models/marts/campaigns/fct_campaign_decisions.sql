@@ -100,21 +100,14 @@ checked as (
             when (lifecycle_stage = 'churned' and not targets_churned)
                 or (customer_type = 'fan' and lifecycle_stage = 'active' and not targets_fans)
                 then 'excluded_stage'
-            when (channel = 'sms' and opted_out_sms)
-                or (channel = 'email' and opted_out_email)
-                or (channel = 'phone' and opted_out_phone)
-                {%- if var('opt_out_suppresses_all_marketing') %}
-                or (not is_service and opted_out_any)
-                {%- endif %}
+            -- the channel rule: macros/channel_rules.sql (var opt_out_suppresses_all_marketing there)
+            when {{ fugou_channel_opted_out('channel', marketing='not is_service') }}
                 then 'opted_out'
-            when (channel in ('sms', 'phone') and not sms_opt_in)
-                or (channel = 'email' and not email_opt_in)
+            when {{ fugou_channel_no_consent('channel') }}
                 then 'no_consent'
-            when (channel in ('sms', 'phone') and not has_phone and has_invalid_phone)
-                or (channel = 'email' and not has_email and has_invalid_email)
+            when {{ fugou_channel_invalid_contact('channel') }}
                 then 'invalid_contact_for_channel'
-            when (channel in ('sms', 'phone') and not has_phone)
-                or (channel = 'email' and not has_email)
+            when {{ fugou_channel_no_contact('channel') }}
                 then 'no_contact_for_channel'
             when once_per_customer and times_sent > 0
                 then 'once_only'
@@ -133,11 +126,28 @@ checked as (
 
 ),
 
+-- first arbitration (one marketing message per customer per day: gifts first, then the lowest priority
+-- number): a coupon budget is spent only on the candidates that win the day
+ranked as (
+
+    select
+        *,
+        case
+            when is_service or check_reason is not null then null
+            else row_number() over (
+                partition by customer_id, (case when is_service or check_reason is not null then 1 else 0 end)
+                order by (case when is_gift then 0 else 1 end), priority, campaign_code
+            )
+        end as first_rank
+    from checked
+
+),
+
 -- face value already sent in the current budget period of a campaign with a promotion budget
 budget_spent_before as (
 
     select periods.campaign_code, periods.occasion_date, sum(sends.coupon_amount) as spent
-    from (select distinct campaign_code, occasion_date from checked where budget_period = 'promotion') as periods
+    from (select distinct campaign_code, occasion_date from ranked where budget_period = 'promotion') as periods
     inner join {{ source('ops', 'sends') }} as sends
         on sends.campaign_code = periods.campaign_code
         and sends.outcome = 'send'
@@ -152,27 +162,27 @@ budget_spent_before as (
 budgeted as (
 
     select
-        checked.*,
+        ranked.*,
         case
-            when checked.coupon_budget_yuan is not null and checked.check_reason is null
-                and not checked.is_service and checked.control_bucket >= checked.control_share * 65536
+            when ranked.coupon_budget_yuan is not null and ranked.first_rank = 1
+                and ranked.control_bucket >= ranked.control_share * 65536
                 then coalesce(budget_spent_before.spent, 0) + sum(
                     case
-                        when checked.check_reason is null and not checked.is_service
-                            and checked.control_bucket >= checked.control_share * 65536
-                            then checked.coupon_amount
+                        when ranked.coupon_budget_yuan is not null and ranked.first_rank = 1
+                            and ranked.control_bucket >= ranked.control_share * 65536
+                            then ranked.coupon_amount
                         else 0
                     end
                 ) over (
-                    partition by checked.campaign_code
-                    order by checked.monetary desc, checked.customer_id
+                    partition by ranked.campaign_code
+                    order by ranked.monetary desc, ranked.customer_id
                     rows between unbounded preceding and current row
                 )
         end as budget_used
-    from checked
+    from ranked
     left join budget_spent_before
-        on budget_spent_before.campaign_code = checked.campaign_code
-        and budget_spent_before.occasion_date = checked.occasion_date
+        on budget_spent_before.campaign_code = ranked.campaign_code
+        and budget_spent_before.occasion_date = ranked.occasion_date
 
 ),
 
@@ -188,16 +198,23 @@ reasoned as (
 
 ),
 
--- one marketing message per customer per day: gifts first, then the lowest priority number among the
--- open candidates
+-- the final arbitration: a customer whose winner ran out of budget gets the next open campaign of the
+-- day, unless that one has a budget too (a budget is only spent on first-arbitration winners)
 arbitrated as (
 
     select
         *,
         case
             when is_service or check_reason is not null then null
+            when coupon_budget_yuan is not null and first_rank > 1 then 2
             else row_number() over (
-                partition by customer_id, (case when is_service or check_reason is not null then 1 else 0 end)
+                partition by customer_id, (
+                    case
+                        when is_service or check_reason is not null or (coupon_budget_yuan is not null and first_rank > 1)
+                            then 1
+                        else 0
+                    end
+                )
                 order by (case when is_gift then 0 else 1 end), priority, campaign_code
             )
         end as marketing_rank

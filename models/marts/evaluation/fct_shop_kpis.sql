@@ -145,8 +145,8 @@ first_opt_outs as (
 
     select
         customer_id,
-        min(case when channel in ('sms', 'all') then opted_out_date end) as first_sms_opt_out_date,
-        min(case when channel in ('email', 'all') then opted_out_date end) as first_email_opt_out_date
+        min(case when {{ fugou_opt_out_covers('channel', "'sms'") }} then opted_out_date end) as first_sms_opt_out_date,
+        min(case when {{ fugou_opt_out_covers('channel', "'email'") }} then opted_out_date end) as first_email_opt_out_date
     from opt_outs
     group by customer_id
 
@@ -188,7 +188,7 @@ start_states as (
 
 ),
 
--- per customer version, whether it makes the customer reachable by SMS / e-mail (contact + consent)
+-- per customer version, the facts that make the customer reachable by SMS / e-mail (contact + consent)
 -- and from when an opt-out cancels that: one narrow row per version, joined once below
 reach_versions as (
 
@@ -196,8 +196,10 @@ reach_versions as (
         customer_versions.customer_id,
         customer_versions.valid_from,
         coalesce(customer_versions.valid_to, {{ fugou_date_literal('9999-12-31') }}) as valid_until,
-        coalesce(customer_versions.has_phone and customer_versions.sms_opt_in, false) as sms_reachable,
-        coalesce(customer_versions.has_email and customer_versions.email_opt_in, false) as email_reachable,
+        customer_versions.has_phone,
+        customer_versions.has_email,
+        customer_versions.sms_opt_in,
+        customer_versions.email_opt_in,
         first_opt_outs.first_sms_opt_out_date,
         first_opt_outs.first_email_opt_out_date
     from customer_versions
@@ -224,29 +226,40 @@ period_activity as (
 ),
 
 -- per period, over the customers existing at its start: how many bought in it (复购), were silent or
--- sleeping and bought (唤醒), were reachable (a consented contact as on file at the end of the day
--- before: phone + SMS consent or e-mail + e-mail consent, not opted out of that channel before the
--- period) and of those opted out during it (退订). Two joins only, both with narrow rows: DuckDB
--- underestimates the start states and builds its hash tables on them.
-start_reach as (
+-- sleeping and bought (唤醒), were reachable (by SMS or by e-mail per the channel rule,
+-- macros/channel_rules.sql: a consented contact as on file at the end of the day before, not opted out
+-- of that channel before the period) and of those opted out during it (退订). Two joins only, both with
+-- narrow rows: DuckDB underestimates the start states and builds its hash tables on them.
+start_facts as (
 
     select
         start_states.period_grain,
         start_states.period_start,
         start_states.customer_id,
         start_states.lifecycle_stage_at_start,
-        coalesce(
-            (reach_versions.sms_reachable
-                and not coalesce(reach_versions.first_sms_opt_out_date < start_states.period_start, false))
-            or (reach_versions.email_reachable
-                and not coalesce(reach_versions.first_email_opt_out_date < start_states.period_start, false)),
-            false
-        ) as is_reachable
+        reach_versions.has_phone,
+        reach_versions.has_email,
+        reach_versions.sms_opt_in,
+        reach_versions.email_opt_in,
+        coalesce(reach_versions.first_sms_opt_out_date < start_states.period_start, false) as opted_out_sms,
+        coalesce(reach_versions.first_email_opt_out_date < start_states.period_start, false) as opted_out_email
     from start_states
     left join reach_versions
         on reach_versions.customer_id = start_states.customer_id
         and reach_versions.valid_from <= start_states.day_before_start
         and reach_versions.valid_until > start_states.day_before_start
+
+),
+
+start_reach as (
+
+    select
+        period_grain,
+        period_start,
+        customer_id,
+        lifecycle_stage_at_start,
+        {{ fugou_channel_reachable("'sms'") }} or {{ fugou_channel_reachable("'email'") }} as is_reachable
+    from start_facts
 
 ),
 

@@ -2,12 +2,15 @@
 
 Reads the published analytics copy (or, when there is none yet, the warehouse read-only): the
 customer's snapshot row of day D with Chinese labels, every campaign decision of D for the customer
-with its outcome and suppression reason, and for each enabled campaign of the catalog that did not
-consider the customer that day, which of its eligibility conditions the customer did not meet.
+with its outcome and the suppression reason dbt recorded, and for each campaign of the catalog that did
+not consider the customer that day, the catalog's conditions (trigger, audience, filters) next to the
+customer's facts. It decides nothing itself: dbt is the only rule engine (DESIGN.md), so whether a
+condition holds is read from the decisions, never re-computed here.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import duckdb
@@ -21,6 +24,7 @@ REASONS = {
     "invalid_contact_for_channel": "the phone / e-mail on file is not a usable number / address",
     "no_contact_for_channel": "no phone / e-mail for this channel",
     "fatigue_cap": "a promotional SMS was already sent within the fatigue window",
+    "budget_spent": "the campaign's coupon budget was used up",
     "cool_down": "this campaign was sent within its cool-down",
     "once_only": "a once-only gift already sent before",
     "lower_priority": "a higher-priority campaign won the day (one marketing message a day)",
@@ -55,22 +59,16 @@ def _label(con: duckdb.DuckDBPyConnection, table: str, code_col: str, zh_col: st
     return f"{code} ({row[0]})" if row else str(code)
 
 
-def _unmet(campaign: dict[str, Any], facts: dict[str, Any]) -> str:
-    """The first eligibility condition of ``campaign`` that the customer's facts do not meet."""
-    types = [t for t in str(campaign.get("customer_types") or "").split("|") if t]
-    stages = [s for s in str(campaign.get("lifecycle_stages") or "").split("|") if s]
-    if types and facts.get("customer_type") not in types:
-        return f"for customer types {'/'.join(types)}; the customer is {facts.get('customer_type')}"
-    if stages and facts.get("lifecycle_stage") not in stages:
-        return f"for stages {'/'.join(stages)}; the customer is {facts.get('lifecycle_stage')}"
-    trigger, days = campaign.get("trigger"), campaign.get("trigger_days")
-    if trigger == "days_after_first_order":
-        at = facts.get("days_since_first_order")
-        return f"exactly {days} days after the first order; the customer is at day {at}"
-    if trigger == "stage_entry":
-        return (f"on the day a customer enters the stage; the customer was {facts.get('previous_lifecycle_stage')} "
-                f"the day before and is {facts.get('lifecycle_stage')} now")
-    return f"its trigger ({trigger}) did not fire for this customer on this day"
+#: the catalog columns that say who a campaign is for and when (seeds/_seeds__models.yml), shown as they are
+CONDITION_COLUMNS = ("trigger", "trigger_days", "trigger_max_times", "customer_types", "lifecycle_stages",
+                     "promo_types", "min_monetary", "high_value_only")
+
+
+def _conditions(campaign: dict[str, Any]) -> str:
+    """The catalog's conditions of ``campaign`` as written there (empty, null and false ones left out)."""
+    shown = [f"{column} {campaign[column]}" for column in CONDITION_COLUMNS
+             if campaign.get(column) not in (None, "", False)]
+    return ", ".join(shown) or "no conditions in the catalog"
 
 
 def explain(customer_id: str, day: str, p: Paths | None = None) -> str:
@@ -113,9 +111,17 @@ def explain(customer_id: str, day: str, p: Paths | None = None) -> str:
         catalog = _dicts(con, "select * from seeds.campaign_catalog order by priority desc", [])
         missing = [c for c in catalog if c["campaign_code"] not in considered]
         if missing:
-            lines.append("  not a candidate that day:")
+            # dbt found no match (trigger, audience and filters, int_campaign_candidates): the catalog's
+            # conditions beside the facts they are about, for the reader to compare; nothing judged here
+            delivery = dt.date.fromisoformat(str(day)[:10]) + dt.timedelta(days=1)
+            lines.append(
+                f"  not a candidate that day (the catalog's conditions, whose day counts are about the delivery "
+                f"day {delivery}; the customer on {day}: type {f['customer_type']}, "
+                f"stage {f['lifecycle_stage']} (was {f.get('previous_lifecycle_stage') or '-'}), day "
+                f"{f['days_since_first_order']} since the first order, {f['frequency']} paid order(s), "
+                f"{f['monetary']} yuan net, M score {f['m_score']}):")
         for c in missing:
-            why = "disabled in the catalog" if not c.get("enabled") else _unmet(c, f)
+            why = "disabled in the catalog" if not c.get("enabled") else _conditions(c)
             lines.append(f"    {c['campaign_name_zh']} {c['campaign_code']}: {why}")
         return "\n".join(lines)
     finally:

@@ -1,8 +1,10 @@
 """The day's send lists: ``exports/<D>/<campaign>__<channel>.csv`` + ``manifest.json``, and the sends ledger.
 
-:func:`export_send_lists` reads ``marts.fct_campaign_decisions`` of day D (built by dbt for D just
-before), and is the only place where contact details are joined in: ``staging.stg_shop__customer_contacts``
-for the ``send`` rows only, re-checking consent on the channel and opt-outs (``stg_shop__opt_outs``).
+:func:`export_send_lists` writes the rows of the restricted dbt model ``intermediate.int_campaign_exportable_rows``
+of day D (built by dbt for D just before): the ``send`` decisions of D that pass the channel rule (consent,
+a usable contact, opt-outs: ``macros/channel_rules.sql``), each with the name and the channel's contact, and the
+``control`` decisions without contacts. It decides and checks nothing itself (dbt is the only rule engine):
+a ``send`` decision without an exportable row is only counted (``not_exportable``).
 A list holds only what its channel needs (no customer_id, no segment, nothing about the control group):
 
 =======  =====================================================================
@@ -71,43 +73,20 @@ LEDGER_COLUMNS = ("send_date", "customer_id", "campaign_code", "channel", "outco
                   "coupon_amount", "is_service", "is_promotional", "export_file", "catalog_version",
                   "exported_at")
 
-# The decisions of the day joined with contacts, consent and opt-outs. Contacts are joined for send rows
-# only; a send row whose contact fails the re-check (no number / address, no consent, opted out) is not
-# exported (exportable = false) and not recorded as sent.
-_PLAN_SQL = """
-with decisions as (
-    select * from marts.fct_campaign_decisions
-    where decision_date = $day and outcome in ('send', 'control')
-),
-opt_outs as (
-    select customer_id,
-           bool_or(channel in ('sms', 'all')) as out_sms,
-           bool_or(channel in ('email', 'all')) as out_email,
-           bool_or(channel in ('phone', 'all')) as out_phone
-    from staging.stg_shop__opt_outs
-    where opted_out_date <= $day
-    group by customer_id
-),
-sends as (
-    select d.customer_id, d.campaign_code, d.channel, c.name, c.phone, c.email,
-           case d.channel
-               when 'sms' then c.phone is not null and c.sms_opt_in and not coalesce(o.out_sms, false)
-               when 'phone' then c.phone is not null and c.sms_opt_in and not coalesce(o.out_phone, false)
-               when 'email' then c.email is not null and c.email_opt_in and not coalesce(o.out_email, false)
-               else false
-           end as exportable
-    from decisions d
-    left join staging.stg_shop__customer_contacts c on c.customer_id = d.customer_id
-    left join opt_outs o on o.customer_id = d.customer_id
-    where d.outcome = 'send'
-)
-select d.customer_id, d.campaign_code, d.campaign_name_zh, d.channel, d.outcome, d.coupon_code,
-       d.coupon_amount, d.is_service, d.is_promotional,
-       s.name, s.phone, s.email, coalesce(s.exportable, false) as exportable
-from decisions d
-left join sends s
-    on s.customer_id = d.customer_id and s.campaign_code = d.campaign_code and d.outcome = 'send'
-order by d.campaign_code, d.channel, d.customer_id
+EXPORTABLE = "intermediate.int_campaign_exportable_rows"
+
+# the day's exportable rows, as dbt made them (send rows with contacts, control rows without)
+_PLAN_SQL = f"""
+select customer_id, campaign_code, campaign_name_zh, channel, outcome, coupon_code, coupon_amount,
+       is_service, is_promotional, name, phone, email
+from {EXPORTABLE}
+where decision_date = $day
+order by campaign_code, channel, customer_id
+"""
+
+# send decisions of the day, to count those without an exportable row
+_SENDS_SQL = """
+select count(*) from marts.fct_campaign_decisions where decision_date = $day and outcome = 'send'
 """
 
 
@@ -129,7 +108,6 @@ class _Row:
     name: str | None
     phone: str | None
     email: str | None
-    exportable: bool
 
     @property
     def file_name(self) -> str:
@@ -162,18 +140,25 @@ def _view_sql(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str | N
 
 
 def _check_built_for(con: duckdb.DuckDBPyConnection, day: str) -> None:
-    """The contact and opt-out views are compiled with dbt's snapshot_date: they must be D's."""
+    """The exportable rows (a view) and the contacts view it reads are compiled with dbt's snapshot_date, and
+    the audience table it reads the opt-outs from is built for one day: all must be D's."""
     tables = {r[0] for r in con.execute(
         "select table_schema || '.' || table_name from information_schema.tables").fetchall()}
     if "marts.fct_campaign_decisions" not in tables:
         raise ExportError("marts.fct_campaign_decisions does not exist: run dbt build for the day first")
-    for view in ("stg_shop__customer_contacts", "stg_shop__opt_outs"):
-        sql = _view_sql(con, "staging", view)
+    for schema, view in (("intermediate", "int_campaign_exportable_rows"), ("staging", "stg_shop__customer_contacts")):
+        sql = _view_sql(con, schema, view)
         if sql is None or f"'{day}'" not in sql:
             raise ExportError(
-                f"staging.{view} was not built for {day} (dbt views are as of the last build's "
+                f"{schema}.{view} was not built for {day} (dbt views are as of the last build's "
                 f"snapshot_date): run dbt build for {day} before exporting its send lists"
             )
+    other_day = con.execute(
+        "select count(*) from intermediate.int_campaign_audience_prepared where snapshot_date <> $day", {"day": day}
+    ).fetchone()[0] if "intermediate.int_campaign_audience_prepared" in tables else 1
+    if other_day:
+        raise ExportError(f"intermediate.int_campaign_audience_prepared is not built for {day}: run dbt build for "
+                          f"{day} before exporting its send lists")
     built = con.execute(
         "select count(*) from marts.fct_customer_snapshot where snapshot_date = $day", {"day": day}
     ).fetchone()[0]
@@ -265,8 +250,8 @@ def export_send_lists(day: str, p: Paths | None = None, *, force: bool = False) 
     con = connect(p.warehouse)
     try:
         _check_built_for(con, day)
-        plan = _plan(con, day)
-        ledger_rows = [r for r in plan if r.outcome == "control" or r.exportable]
+        ledger_rows = _plan(con, day)
+        send_decisions = con.execute(_SENDS_SQL, {"day": day}).fetchone()[0]
         new_keys = [r.ledger_key() for r in ledger_rows]
         fingerprint = _fingerprint(new_keys)
         previous, previous_keys = _existing(con, day, folder)
@@ -277,8 +262,11 @@ def export_send_lists(day: str, p: Paths | None = None, *, force: bool = False) 
             "decisions_fingerprint": fingerprint,
             "sends": sum(1 for r in ledger_rows if r.outcome == "send"),
             "control": sum(1 for r in ledger_rows if r.outcome == "control"),
-            "not_exportable": sum(1 for r in plan if r.outcome == "send" and not r.exportable),
+            "not_exportable": send_decisions - sum(1 for r in ledger_rows if r.outcome == "send"),
         }
+        if result["not_exportable"]:
+            log.warning("%d send decision(s) of %s have no exportable row (%s): not exported", result["not_exportable"],
+                        day, EXPORTABLE)
         if previous is None:
             status = "exported"
         elif previous == fingerprint:

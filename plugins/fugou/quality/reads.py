@@ -63,46 +63,14 @@ def raw_batches(con, day: str, config: dict[str, Any]) -> list:
     return suites.raw.batches(day, frames, history, raw_cfg, config["warning"])
 
 
-# the contact facts of the customers a day's send checks look at ({wanted}: a query of their ids), read
-# from raw independently of the models; only those customers, not the whole customer file
-CONTACTS_SQL = """
-with wanted as (
-    {wanted}
-),
-customers as (
-    select customer_id, sms_opt_in, email_opt_in, phone, email,
-           row_number() over (partition by customer_id
-                              order by _partition_date desc, _loaded_at desc, _source_line desc) as version
-    from raw.customers
-    where _partition_date <= $day and customer_id in (select customer_id from wanted)
-),
-opt_outs as (
-    select customer_id,
-           bool_or(lower(trim(channel)) in ('sms', 'all')) as opted_out_sms,
-           bool_or(lower(trim(channel)) in ('email', 'all')) as opted_out_email,
-           bool_or(lower(trim(channel)) in ('phone', 'all')) as opted_out_phone
-    from raw.opt_outs
-    where _partition_date <= $day  -- an opt-out takes effect from the day it is known, whatever its time
-        and customer_id in (select customer_id from wanted)
-    group by customer_id
-),
-ids as (
-    select customer_id from customers where version = 1
-    union
-    select customer_id from opt_outs
-)
-select
-    ids.customer_id,
-    coalesce(c.sms_opt_in, {sms_unknown}) as sms_opt_in,
-    coalesce(c.email_opt_in, {email_unknown}) as email_opt_in,
-    coalesce(nullif(trim(c.phone), '') is not null, false) as has_phone,
-    coalesce(nullif(trim(c.email), '') is not null, false) as has_email,
-    coalesce(o.opted_out_sms, false) as opted_out_sms,
-    coalesce(o.opted_out_email, false) as opted_out_email,
-    coalesce(o.opted_out_phone, false) as opted_out_phone
-from ids
-left join customers as c on c.customer_id = ids.customer_id and c.version = 1
-left join opt_outs as o on o.customer_id = ids.customer_id
+# the channel rule's verdicts as dbt computed them (int_campaign_customer_channels_checked: opted out,
+# contactable per customer, channel and kind of message) for the customers a day's send checks look at
+# ({wanted}: a query of their ids), not the whole customer file; nothing about consent is restated here
+REACHABILITY_SQL = """
+select customer_id, channel, is_service, is_opted_out, is_contactable
+from {table}
+where snapshot_date = $day
+    and customer_id in ({wanted})
 """
 
 RECONCILIATION_SQL = """
@@ -124,10 +92,11 @@ RECONCILIATION_COLUMNS = {"customer_id", "amount", "refund_amount", "refund_date
 
 
 def _export_cells_sql() -> str:
-    """Per column of the day's send lists: cells, cells a spreadsheet would run as a formula, and whether
-    the column is free text from the customer file (names) rather than checked by fugou."""
+    """Per column of the day's send lists (the exportable rows dbt made): cells, cells a spreadsheet would run
+    as a formula, and whether the column is free text from the customer file (names) rather than checked by
+    fugou."""
     from fugou.export.cells import formula_prefix_sql
-    from fugou.export.send_lists import CHANNEL_COLUMNS
+    from fugou.export.send_lists import CHANNEL_COLUMNS, EXPORTABLE
 
     columns = sorted({c for cols in CHANNEL_COLUMNS.values() for c in cols})
     counts = " union all ".join(
@@ -136,11 +105,10 @@ def _export_cells_sql() -> str:
         "from sends" for c in columns)
     return f"""
 with sends as (
-    select d.campaign_code, d.campaign_name_zh, d.coupon_code, cast(d.coupon_amount as varchar) as coupon_amount,
-           c.name, c.phone, c.email
-    from marts.fct_campaign_decisions as d
-    left join staging.stg_shop__customer_contacts as c on c.customer_id = d.customer_id
-    where d.decision_date = $day and d.outcome = 'send'
+    select campaign_code, campaign_name_zh, coupon_code, cast(coupon_amount as varchar) as coupon_amount,
+           name, phone, email
+    from {EXPORTABLE}
+    where decision_date = $day and outcome = 'send'
 )
 {counts}
 order by column_name
@@ -178,7 +146,7 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
                 expected = suites.customer_facts.Reconciliation(int(customers), int(orders), float(revenue))
     out += suites.customer_facts.batches(day, snapshot, expected, config["customer_facts"], warnings, why)
 
-    # campaign decisions, their sends against consent and opt-outs, the control share, the ledger
+    # campaign decisions, their sends against dbt's channel verdicts, the control share, the ledger
     decisions = catalog = ledger = None
     if _exists(con, suites.campaigns.DECISIONS):
         decisions = con.execute(
@@ -193,23 +161,24 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
         ledger = con.execute(
             "select customer_id, campaign_code, channel, outcome from ops.sends where send_date = ?", [day]
         ).df()
-    wanted = []  # whose contacts the checks need: the day's senders and the day's ledger
+    wanted = []  # whose verdicts the checks need: the day's senders and the day's ledger
     if decisions is not None:
         wanted.append(f"select customer_id from {suites.campaigns.DECISIONS} where decision_date = $day "
                       "and outcome = 'send'")
     if ledger is not None:
         wanted.append("select customer_id from ops.sends where send_date = $day")
-    from fugou.dbt import dbt_vars  # consent when the customer list says nothing: the dbt var, not restated
+    reachability = None  # missing model: every send counts as unreachable (the checks fail, never pass blind)
+    if _exists(con, suites.campaigns.REACHABILITY):
+        reachability = con.execute(REACHABILITY_SQL.format(
+            table=suites.campaigns.REACHABILITY,
+            wanted=" union ".join(wanted) or "select cast(null as varchar) as customer_id where false",
+        ), {"day": day}).df()
+    from fugou.export.send_lists import EXPORTABLE
 
-    rules = dbt_vars()
-    contacts = con.execute(CONTACTS_SQL.format(
-        wanted=" union ".join(wanted) or "select cast(null as varchar) as customer_id where false",
-        sms_unknown=bool(rules["sms_opt_in_when_unknown"]), email_unknown=bool(rules["email_opt_in_when_unknown"]),
-    ), {"day": day}).df()
     export_cells = None  # counted here: no name, phone or e-mail is handed to Great Expectations
-    if decisions is not None and _exists(con, "staging.stg_shop__customer_contacts"):
+    if decisions is not None and _exists(con, EXPORTABLE):
         export_cells = con.execute(_export_cells_sql(), {"day": day}).df()
-    out += suites.campaigns.batches(day, decisions, contacts, catalog, ledger, config["campaigns"], warnings,
+    out += suites.campaigns.batches(day, decisions, reachability, catalog, ledger, config["campaigns"], warnings,
                                     export_cells)
 
     # campaign evaluation (rows of the day when the mart has a date column)
