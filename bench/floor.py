@@ -1,6 +1,6 @@
 """The floor: the core of a daily run as ONE plain DuckDB script, no orchestration, no warehouse.
 
-Read the shop's ``orders.csv`` (and ``customers.csv`` for the fan-group flag), and compute for one
+Read the shop's ``orders.csv`` and compute for one
 snapshot day D every customer's RFM (recency days, frequency, monetary net of refunds), R/F/M scores,
 RFM value segment, lifecycle stage, customer type and member tier, with the same rules as
 ``fct_customer_snapshot`` (thresholds read from the dbt vars in ``dbt_project/dbt_project.yml``, the
@@ -42,15 +42,10 @@ def rule_vars() -> dict[str, Any]:
     return yaml.safe_load(DBT_PROJECT.read_text(encoding="utf-8"))["vars"]
 
 
-def floor_sql(orders_csv: Path, customers_csv: Path | None, day: str) -> str:
+def floor_sql(orders_csv: Path, day: str) -> str:
     """The floor's single SQL statement for snapshot day ``day``."""
     v = rule_vars()
     d = f"DATE '{day}'"
-    fans = (
-        f"select customer_id, bool_or(coalesce(try_cast(is_fan_group as boolean), false)) as is_fan_group "
-        f"from read_csv('{customers_csv}', header=true, all_varchar=true) group by all"
-        if customers_csv else "select null::varchar as customer_id, false as is_fan_group"
-    )
     return f"""
 with orders as (
     select customer_id, cast(paid_at as date) as paid_date, cast(amount as decimal(14, 2)) as amount,
@@ -87,11 +82,9 @@ customers as (
     from counted group by customer_id
     having count(*) filter (where counts) > 0
 ),
-fans as ({fans}),
 classified as (
-    select c.*, date_diff('day', last_order_date, {d}) as recency_days,
-        coalesce(f.is_fan_group, false) as is_fan_group
-    from customers c left join fans f using (customer_id)
+    select c.*, date_diff('day', last_order_date, {d}) as recency_days
+    from customers c
 ),
 windows as (
     select *,
@@ -122,7 +115,7 @@ select s.customer_id, s.recency_days, s.frequency, s.monetary, s.first_order_dat
     case when recency_days <= {v['stage_active_max_days']} then 'active'
          when recency_days <= {v['stage_silent_max_days']} then 'silent'
          when recency_days <= {v['stage_sleeping_max_days']} then 'sleeping' else 'churned' end as lifecycle_stage,
-    case when frequency >= {v['type_fan_min_orders']} or is_fan_group then 'fan'
+    case when frequency >= {v['type_fan_min_orders']} then 'fan'
          when frequency >= {v['type_loyal_min_orders']} then 'loyal'
          when frequency >= {v['type_repeat_min_orders']} then 'repeat' else 'new' end as customer_type,
     case when monetary >= {v['tier_supreme_vip_min_amount']} then 'supreme_vip'
@@ -141,8 +134,7 @@ def run_floor(shop_dir: Path | str, day: str, out: Path | str | None = None,
     with ``con`` the result is left in that connection's table ``floor_snapshot`` (for comparisons).
     """
     shop = Path(shop_dir)
-    customers = shop / "customers.csv"
-    sql = floor_sql(shop / "orders.csv", customers if customers.exists() else None, day)
+    sql = floor_sql(shop / "orders.csv", day)
     own = con is None
     con = con or duckdb.connect()
     try:
