@@ -99,38 +99,36 @@ def _month_row(p, campaign_code: str) -> dict:
     return rows[0]
 
 
-def test_planted_lift_is_recovered(shop):
-    row = _month_row(shop, "full_month_gift")
+@pytest.mark.parametrize(("campaign", "min_contacted", "min_control"),
+                         [("full_month_gift", 300, 30), ("hundred_day_gift", 150, 15)])
+def test_planted_lift_is_recovered(shop, campaign, min_contacted, min_control):
+    row = _month_row(shop, campaign)
     assert row["status"] == "final"
     assert row["send_days"] == len(SEND_DAYS)
-    assert row["contacted_customers"] >= 300 and row["control_customers"] >= 30
+    assert row["contacted_customers"] >= min_contacted and row["control_customers"] >= min_control
     # the lift planted in this sample: contacted customers whose only orders in the window are planted
     # ones (planted orders carry the campaign's coupon, organic ones never do; a planted order goes only
     # to a customer with no order of its own in the window) ...
     con = duckdb.connect(str(shop.warehouse), read_only=True)
     try:
         planted_responders = con.execute(
-            "select count(*) from intermediate.int_campaign_responses_measured where campaign_code = "
-            "'full_month_gift' and window_days = 10 and audience_group = 'contacted' and is_responder "
-            "and coupon_orders = response_orders").fetchone()[0]
+            "select count(*) from intermediate.int_campaign_responses_measured where campaign_code = ? "
+            "and window_days = 10 and audience_group = 'contacted' and is_responder "
+            "and coupon_orders = response_orders", [campaign]).fetchone()[0]
     finally:
         con.close()
     planted = planted_responders / row["contacted_customers"]
     # ... is close to the configured p × (1 - natural rate), less the generator's closed and refunded
     # orders (9% of all orders, planted ones included) ...
-    nominal = EFFECTS["full_month_gift"] * (1 - row["natural_repurchase_rate"])
-    assert 0.75 * nominal <= planted <= nominal
+    nominal = EFFECTS[campaign] * (1 - row["natural_repurchase_rate"])
+    assert planted <= nominal
+    if campaign == "full_month_gift":  # the sample large enough to pin the planted share down
+        assert 0.75 * nominal <= planted
     # ... and the evaluation's interval recovers it
     assert row["absolute_lift_ci_low"] <= planted <= row["absolute_lift_ci_high"], (planted, row)
     assert row["absolute_lift_ci_low"] > 0 and row["is_lift_significant"]
     # the planted orders carry the campaign's coupon
     assert row["coupon_redeemers"] >= 0.5 * planted * row["contacted_customers"]
-
-
-def test_second_planted_campaign_lifts(shop):
-    row = _month_row(shop, "hundred_day_gift")
-    assert row["contacted_customers"] >= 30
-    assert row["absolute_lift"] > 0.1 and row["coupon_redeemers"] > 0
 
 
 def test_no_effect_campaign_shows_no_lift(shop):
