@@ -416,7 +416,7 @@ def test_every_exported_cell_is_safe_to_open_in_a_spreadsheet(shop):
 def test_manifest_and_ledger(shop):
     files, ledger1 = shop["files1"], shop["ledger1"]
     manifest = json.loads(files["manifest.json"])
-    assert manifest["snapshot_date"] == D1
+    assert (manifest["snapshot_date"], manifest["delivery_date"]) == (D1, "2025-03-13")
     assert manifest["catalog_version"] == hashlib.sha256(
         (DBT_PROJECT_DIR / "seeds" / "campaign_catalog.csv").read_bytes()).hexdigest()
     for entry in manifest["files"]:

@@ -300,6 +300,8 @@ def export_send_lists(day: str, p: Paths | None = None, *, force: bool = False) 
                               "rows": len(rows), "sha256": hashlib.sha256(data).hexdigest()})
             manifest = {
                 "snapshot_date": day,
+                # the lists of day D go out the next morning; the campaigns' date rules are about that day
+                "delivery_date": (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat(),
                 "catalog_version": version,
                 "decisions_fingerprint": fingerprint,
                 "files": files,
