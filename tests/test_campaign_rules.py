@@ -69,7 +69,8 @@ ONE_ORDER = {  # customer -> first (only) order day; the delivery day of D1's li
     "h100": "2024-12-03", "h99": "2024-12-04", "h101": "2024-12-02",
     "optout_sms": "2025-02-11", "optout_all": "2025-02-11", "optout_email": "2025-02-11",
     "nophone": "2025-02-11", "noconsent": "2025-02-11",
-    "twocamp": "2025-02-11", "capped": "2024-12-11", "cap_edge": "2024-12-11", "cap_control": "2024-12-11",
+    "twocamp": "2025-02-11", "capped": "2025-01-12", "cap_edge": "2025-01-12", "cap_control": "2025-01-12",
+    "d60": "2025-01-12", "d59": "2025-01-13",
     "cooldown": "2025-01-10", "cooldown_ctl": "2025-01-10", "once": "2024-12-03",
     "churned_bday": "2024-05-01", "fan_bday": "2025-03-01",
     "silent_new": "2024-12-11", "postpromo": "2024-12-10", "postpromo_small": "2024-12-10",
@@ -232,7 +233,7 @@ def test_stage_entry_campaigns(shop):
     # 2 orders, last one 91 days ago: enters silent today -> 会员专场 SMS wins over the e-mail variant
     assert d1[("silent_repeat", "member_special_sms")]["outcome"] == winner("silent_repeat", "member_special_sms")
     assert d1[("silent_repeat", "member_special_email")]["suppression_reason"] == "lower_priority"
-    assert d1[("silent_new", "hot_item_promo")]["outcome"] == winner("silent_new", "hot_item_promo")
+    assert ("silent_new", "hot_item_promo") not in d1  # 爆款推广 is on the first order's clock (day 60)
     # 3 orders, last 271 days ago: churned loyal -> the phone win-back, not excluded (a named win-back)
     call = d1[("loyal_churn", "loyal_winback_call")]
     assert (call["channel"], call["outcome"]) == ("phone", winner("loyal_churn", "loyal_winback_call"))
@@ -240,9 +241,7 @@ def test_stage_entry_campaigns(shop):
     # nobody else entered a stage today
     entered = {k for k, r in d1.items() if CATALOG[k[1]]["trigger"] == "stage_entry"}
     assert entered == {("silent_repeat", "member_special_sms"), ("silent_repeat", "member_special_email"),
-                       ("silent_new", "hot_item_promo"), ("loyal_churn", "loyal_winback_call"),
-                       ("capped", "hot_item_promo"), ("cap_edge", "hot_item_promo"),
-                       ("cap_control", "hot_item_promo")}
+                       ("loyal_churn", "loyal_winback_call")}
 
 
 def test_a_fan_group_member_with_one_order_is_a_new_customer_and_gets_the_gift(shop):
@@ -250,6 +249,14 @@ def test_a_fan_group_member_with_one_order_is_a_new_customer_and_gets_the_gift(s
     assert (row["customer_type"], row["outcome"]) == ("new", "send")
     fan = shop["d1"][("fan_bday", "birthday_gift")]
     assert fan["customer_type"] == "fan"
+
+
+def test_hot_item_promotion_between_the_gifts_on_day_60(shop):
+    # PLAYBOOK section 1: the new customer's journey runs on the first order's clock
+    d1 = shop["d1"]
+    assert d1[("d60", "hot_item_promo")]["outcome"] == winner("d60", "hot_item_promo")
+    assert d1[("d60", "hot_item_promo")]["attempt_day"] == 0
+    assert ("d59", "hot_item_promo") not in d1
 
 
 def test_tier_upgrade(shop):
