@@ -1,8 +1,8 @@
 """The daily report ``reports/<D>/index.html``: key figures and charts of day D, from the published copy.
 
 :func:`render_report` opens ``analytics.duckdb`` read-only (it never touches the pipeline's warehouse),
-runs the queries of :mod:`fugou.report_sql`, turns each result into a Vega-Lite chart
-(:mod:`fugou.report_charts`) and writes one self-contained HTML file: the specs, their data and the
+runs the queries of :mod:`fugou.report.queries`, turns each result into a Vega-Lite chart
+(:mod:`fugou.report.charts`) and writes one self-contained HTML file: the specs, their data and the
 Vega / Vega-Lite / vega-embed JavaScript are all inlined, so the page opens offline, from a mail
 attachment or a file share. The JavaScript bundle comes from the ``vl-convert-python`` package (the
 one Altair itself uses for ``chart.save(..., inline=True)``); it is built once per process.
@@ -29,9 +29,9 @@ from typing import Any
 
 import duckdb
 
-from fugou import report_charts
 from fugou.publish.access import open_published
-from fugou.report_sql import QUERIES
+from fugou.report import charts
+from fugou.report.queries import QUERIES
 from fugou.settings import Paths, paths, setting
 
 log = logging.getLogger(__name__)
@@ -52,26 +52,26 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("stage_trends", "生命周期阶段 · Lifecycle stages over time",
             "Customers in each lifecycle stage (活跃期 active, 沉默期 silent, 睡眠期 sleeping, 流失期 churned) "
-            "at the end of each day of the last {trend_days} days.", report_charts.stage_trends),
+            "at the end of each day of the last {trend_days} days.", charts.stage_trends),
     Section("stage_transitions", "阶段迁移 · Stage transitions, last {transition_days} days",
             "Customers whose lifecycle stage changed in the last {transition_days} days, by stage left (rows) and "
             "stage entered (columns). 首次购买 = first paid order; 全额退款离开 = every order refunded.",
-            report_charts.stage_transitions),
+            charts.stage_transitions),
     Section("rf_grid", "R × F 网格 · Recency × frequency, coloured by average spend",
             "The day's customers by R score (rows, 5 = most recent) and F score (columns, 5 = most orders); "
-            "colour = average spend net of refunds (元), number = customers.", report_charts.rf_grid),
+            "colour = average spend net of refunds (元), number = customers.", charts.rf_grid),
     Section("member_tiers", "会员等级 · Member tiers",
-            "The day's customers per member tier (by cumulative spend).", report_charts.member_tiers),
+            "The day's customers per member tier (by cumulative spend).", charts.member_tiers),
     Section("sends", "今日发送 · Sends by campaign and channel",
             "Messages in the day's send lists (the sends ledger), per campaign and channel; the tooltip also "
-            "gives the control group held out.", report_charts.sends),
+            "gives the control group held out.", charts.sends),
     Section("decisions", "活动决策 · Campaign decisions",
             "Every customer matched by a campaign today, by outcome: sent, held out as control, or suppressed "
-            "(with the reason).", report_charts.decisions),
+            "(with the reason).", charts.decisions),
     Section("lift", "活动效果 · Lift with 95% intervals (closed windows)",
             "For each campaign, channel and evaluation window, the latest send whose window has closed "
             "(status final): response rate minus the control group's natural repurchase rate, with its 95% "
-            "confidence interval. An interval crossing zero is no proven effect.", report_charts.lift),
+            "confidence interval. An interval crossing zero is no proven effect.", charts.lift),
     Section("money", "投入产出 · Coupon cost, incremental revenue and ROI (last closed month)",
             "For each campaign, channel and evaluation window, the sends of the latest month that is over and "
             "whose windows have all closed: coupon cost (face value of the coupons redeemed by the contacted) "
@@ -79,10 +79,10 @@ SECTIONS: tuple[Section, ...] = (
             "contacted), and ROI = (incremental revenue − coupon cost) / coupon cost with its 95% interval. "
             "Revenue is what buyers paid, after the coupon, so this ROI is a conservative reading. No ROI without "
             "a coupon or a control group; an ROI interval reaching below zero does not prove the coupons paid "
-            "for themselves.", report_charts.money),
+            "for themselves.", charts.money),
     Section("shop_kpis", "店铺指标 · Shop KPIs",
             "Weekly and monthly retention KPIs: repurchase rate, purchase frequency, spend per customer, "
-            "wake-up rate of silent and sleeping customers, unsubscribe rate.", report_charts.shop_kpis),
+            "wake-up rate of silent and sleeping customers, unsubscribe rate.", charts.shop_kpis),
 )
 
 EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
