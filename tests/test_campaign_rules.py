@@ -24,6 +24,8 @@ from dbt_helpers import build, insert_raw, make_warehouse, order, query
 
 from fugou.dbt import run_dbt
 from fugou.export import CHANNEL_COLUMNS, export_send_lists
+from fugou.export.cells import UTF8_BOM
+from fugou.export.list_layout import header
 from fugou.settings import DBT_PROJECT_DIR
 from fugou.warehouse import connect
 
@@ -364,8 +366,11 @@ def test_control_draw_matches_the_documented_hash(shop):
 
 # --- export --------------------------------------------------------------------------------------------
 
-def _rows(data: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+def _rows(data: bytes, channel: str = "sms") -> list[dict[str, str]]:
+    """A list's rows keyed by the columns' machine names (the file has Chinese headers and a BOM)."""
+    assert data.startswith(UTF8_BOM)
+    names = {header(channel, c): c for c in CHANNEL_COLUMNS[channel]}
+    return [{names[k]: v for k, v in row.items()} for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
 
 
 def test_export_lists_only_send_rows_with_channel_columns(shop):
@@ -378,7 +383,7 @@ def test_export_lists_only_send_rows_with_channel_columns(shop):
         if name == "manifest.json":
             continue
         code, channel = name[:-4].split("__")
-        rows = _rows(data)
+        rows = _rows(data, channel)
         assert tuple(rows[0]) == CHANNEL_COLUMNS[channel]
         assert "customer_id" not in rows[0]
         expected = sorted(phones[cid] for cid, c in sends if c == code)
@@ -400,12 +405,12 @@ def test_every_exported_cell_is_safe_to_open_in_a_spreadsheet(shop):
     for name, data in shop["files1"].items():
         if name == "manifest.json":
             continue
-        assert all(line.startswith('"') for line in data.decode("utf-8").splitlines())  # every cell quoted
-        for row in csv.reader(io.StringIO(data.decode("utf-8"))):
+        assert all(line.startswith('"') for line in data.decode("utf-8-sig").splitlines())  # every cell quoted
+        for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))):
             for cell in row:
                 cells += 1
                 assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")), (name, cell)
-        for row in _rows(data):
+        for row in _rows(data, name[:-4].split("__")[1]):
             if "phone" in row:
                 assert re.fullmatch(r"1[3-9][0-9]{9}", row["phone"]), row["phone"]
             by_name[row["name"]] = row

@@ -20,6 +20,8 @@ from dbt_helpers import make_warehouse, query
 
 from fugou.dbt import run_dbt
 from fugou.export import CHANNEL_COLUMNS, export_send_lists
+from fugou.export.cells import UTF8_BOM
+from fugou.export.list_layout import header
 from fugou.warehouse import connect
 
 D = "2025-03-13"
@@ -65,19 +67,22 @@ def shop(tmp_path_factory) -> dict[str, Any]:
     try:
         con.execute("create schema if not exists marts; create schema if not exists intermediate")
         con.execute("""create table marts.fct_campaign_decisions (customer_id varchar, decision_date date,
-            campaign_code varchar, campaign_name_zh varchar, channel varchar, outcome varchar,
+            delivery_date date, campaign_code varchar, campaign_name_zh varchar, channel varchar, outcome varchar,
             suppression_reason varchar, coupon_code varchar, coupon_amount decimal(10, 2), is_service boolean,
-            is_promotional boolean)""")
+            is_promotional boolean, member_tier varchar)""")
         for cid, (channel, outcome, is_service, _, _) in CASES.items():
             code = campaign(channel, is_service)
-            con.execute("insert into marts.fct_campaign_decisions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [cid, D, code, f"活动{code}", channel, outcome,
+            con.execute("insert into marts.fct_campaign_decisions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [cid, D, "2025-03-14", code, f"活动{code}", channel, outcome,
                          "lower_priority" if outcome == "suppressed" else None,
-                         None if is_service else "CP-5", 0 if is_service else 5, is_service, not is_service])
+                         None if is_service else "CP-5", 0 if is_service else 5, is_service, not is_service,
+                         "regular"])
         # the day before: a send that must not be in D's rows
-        con.execute("insert into marts.fct_campaign_decisions values ('sms_ok', '2025-03-12', 'promo_sms', '活动', "
-                    "'sms', 'send', null, 'CP-5', 5, false, true)")
-        con.execute("create table marts.fct_customer_snapshot as select customer_id, cast(? as date) as snapshot_date "
+        con.execute("insert into marts.fct_campaign_decisions values ('sms_ok', '2025-03-12', '2025-03-13', "
+                    "'promo_sms', '活动', 'sms', 'send', null, 'CP-5', 5, false, true, 'regular')")
+        con.execute("create table marts.fct_customer_snapshot as select customer_id, cast(? as date) as snapshot_date, "
+                    "cast('2025-01-01' as date) as last_order_date, 2 as frequency, "
+                    "cast(100 as decimal(14, 2)) as monetary "
                     "from marts.fct_campaign_decisions where decision_date = ?", [D, D])
         con.execute(f"""create table intermediate.int_campaign_audience_prepared as
             select c.customer_id, cast('{D}' as date) as snapshot_date,
@@ -97,6 +102,7 @@ def shop(tmp_path_factory) -> dict[str, Any]:
                             "where customer_id = ?", [cid])
     finally:
         con.close()
+    run_dbt(["seed"], variables={"snapshot_date": D}, p=home)
     run_dbt(["run", "--select", *MODELS], variables={"snapshot_date": D}, p=home)
     rows = query(home, "select * from intermediate.int_campaign_exportable_rows order by customer_id")
     verdicts = query(home, "select * from intermediate.int_campaign_customer_channels_checked")
@@ -146,8 +152,11 @@ def test_the_verdicts_follow_the_channel_rule(shop):
     assert v[("email_ok", "email", False)]["is_reachable"] is True
 
 
-def _rows(data: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+def _rows(data: bytes, channel: str = "sms") -> list[dict[str, str]]:
+    """A list's rows keyed by the columns' machine names (the file has Chinese headers and a BOM)."""
+    assert data.startswith(UTF8_BOM)
+    names = {header(channel, c): c for c in CHANNEL_COLUMNS[channel]}
+    return [{names[k]: v for k, v in row.items()} for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
 
 
 def test_the_export_writes_those_rows_and_counts_the_rest(shop):
@@ -157,8 +166,8 @@ def test_the_export_writes_those_rows_and_counts_the_rest(shop):
     sms = _rows(files["promo_sms__sms.csv"])
     assert tuple(sms[0]) == CHANNEL_COLUMNS["sms"]
     assert sorted(r["name"] for r in sms) == ["客户sms_ok", "客户sms_unknown_consent"]
-    assert [r["email"] for r in _rows(files["promo_email__email.csv"])] == ["email_ok@x.cn"]
-    assert [r["phone"] for r in _rows(files["promo_phone__phone.csv"])] == ["13900020000"]
+    assert [r["email"] for r in _rows(files["promo_email__email.csv"], "email")] == ["email_ok@x.cn"]
+    assert [r["phone"] for r in _rows(files["promo_phone__phone.csv"], "phone")] == ["13900020000"]
     assert [r["name"] for r in _rows(files["service_note__sms.csv"])] == ["客户service_out_by_email"]
     sends = sum(1 for c in CASES.values() if c[1] == "send")
     assert (export["sends"], export["control"], export["not_exportable"]) == (

@@ -25,7 +25,8 @@ select
 from information_schema.columns
 where lower(table_schema) in ('staging', 'intermediate', 'marts', 'seeds')
     and lower(column_name) in (
-        'name', 'customer_name', 'buyer_name', 'phone', 'phone_number', 'mobile', 'email', 'email_address'
+        'name', 'customer_name', 'buyer_name', 'phone', 'phone_number', 'mobile', 'email', 'email_address',
+        'platform_nick'
     )
     {%- for schema, table in restricted %}
     and not (lower(table_schema) = '{{ schema }}' and lower(table_name) = '{{ table }}')

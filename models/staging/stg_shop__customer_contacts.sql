@@ -29,6 +29,7 @@ contacts as (
     select
         customer_id,
         nullif(trim(name), '') as name,
+        nullif(trim(platform_nick), '') as platform_nick,
         {{ fugou_valid_phone('phone') }} as phone,
         {{ fugou_valid_email('email') }} as email,
         {{ consent_or_default('sms_opt_in', 'sms') }} as sms_opt_in,

@@ -23,7 +23,7 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_line", "bigint"),
     ("_loaded_at", "timestamp"),
 )
-PII_COLUMNS = frozenset({"name", "phone", "email"})
+PII_COLUMNS = frozenset({"name", "phone", "email", "platform_nick"})
 
 
 def _raw_table_ddl(ent: Entity) -> str:

@@ -31,14 +31,19 @@ def safe_cell(text: str) -> str:
     return "'" + text if is_formula_like(text) else text
 
 
+#: UTF-8 byte order mark: Excel and WPS on a Chinese Windows PC read a CSV without it as GBK (张 -> 寮)
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """A UTF-8 CSV (``\\n`` line ends, every cell quoted and made safe) of already formatted text cells."""
+    """A UTF-8 CSV with a byte order mark (``\\n`` line ends, every cell quoted and made safe) of already
+    formatted text cells."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow([safe_cell(c) for c in header])
     for row in rows:
         writer.writerow([safe_cell(c) for c in row])
-    return buffer.getvalue().encode("utf-8")
+    return UTF8_BOM + buffer.getvalue().encode("utf-8")
 
 
 def formula_prefix_sql(column: str) -> str:

@@ -5,18 +5,14 @@ of day D (built by dbt for D just before): the ``send`` decisions of D that pass
 a usable contact, opt-outs: ``macros/channel_rules.sql``), each with the name and the channel's contact, and the
 ``control`` decisions without contacts. It decides and checks nothing itself (dbt is the only rule engine):
 a ``send`` decision without an exportable row is only counted (``not_exportable``).
-A list holds only what its channel needs (no customer_id, no segment, nothing about the control group):
-
-=======  =====================================================================
-sms      phone, name, campaign_code, coupon_amount, coupon_code
-email    email, name, campaign_code, coupon_amount, coupon_code
-phone    phone, name, campaign_code, campaign_name_zh, coupon_amount, coupon_code
-=======  =====================================================================
+A list holds only what its channel needs (no customer_id, no segment, nothing about the control group), with
+Chinese headers and the message already written (:mod:`fugou.export.list_layout`), plus a 客户运营平台 list of
+买家会员名 per campaign when the customer file has them.
 
 Every cell is quoted and spreadsheet-safe (:mod:`fugou.export.cells`: a name starting with ``=`` is written
 ``'=...``); phone numbers are digit strings (``macros/contacts.sql``: a number that is not usable never gets
-here, its send is suppressed as ``invalid_contact_for_channel``). Rows are ordered by customer_id, amounts
-written with two decimals, UTF-8 with ``\\n`` line ends, and the
+here, its send is suppressed as ``invalid_contact_for_channel``). Rows are in dbt's ``list_position`` order,
+amounts written with two decimals, UTF-8 with a byte order mark and ``\\n`` line ends, and the
 manifest is written with sorted keys and no time stamp: identical decisions give byte-identical files.
 
 The sends ledger ``ops.sends`` gets one row per exported send (outcome ``send``, ``export_file`` set) and
@@ -53,7 +49,7 @@ from typing import Any
 import duckdb
 
 from fugou.dates import parse_day
-from fugou.export.cells import csv_bytes
+from fugou.export.list_layout import SOURCE_COLUMNS, crowd_bytes, list_bytes, manifest_columns
 from fugou.settings import DBT_PROJECT_DIR, Paths, paths
 from fugou.warehouse import connect, transaction
 
@@ -62,23 +58,19 @@ log = logging.getLogger(__name__)
 CATALOG_SEED = DBT_PROJECT_DIR / "seeds" / "campaign_catalog.csv"
 MANIFEST = "manifest.json"
 
-#: the columns of a send list, by channel (only what the channel needs)
-CHANNEL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sms": ("phone", "name", "campaign_code", "coupon_amount", "coupon_code"),
-    "email": ("email", "name", "campaign_code", "coupon_amount", "coupon_code"),
-    "phone": ("phone", "name", "campaign_code", "campaign_name_zh", "coupon_amount", "coupon_code"),
-}
-
 LEDGER_COLUMNS = ("send_date", "customer_id", "campaign_code", "channel", "outcome", "coupon_code",
                   "coupon_amount", "is_service", "is_promotional", "export_file", "catalog_version",
                   "exported_at")
 
 EXPORTABLE = "intermediate.int_campaign_exportable_rows"
 
-# the day's exportable rows, as dbt made them (send rows with contacts, control rows without)
+#: what a ledger row needs of an exportable row
+_LEDGER_FIELDS = ("customer_id", "campaign_code", "channel", "outcome", "coupon_code", "coupon_amount", "is_service",
+                  "is_promotional")
+
+# the day's exportable rows, as dbt made them (send rows with contacts and texts, control rows without)
 _PLAN_SQL = f"""
-select customer_id, campaign_code, campaign_name_zh, channel, outcome, coupon_code, coupon_amount,
-       is_service, is_promotional, name, phone, email
+select {", ".join(dict.fromkeys((*_LEDGER_FIELDS, *SOURCE_COLUMNS, "list_position", "message_chars")))}
 from {EXPORTABLE}
 where decision_date = $day
 order by campaign_code, channel, customer_id
@@ -98,16 +90,13 @@ class ExportError(RuntimeError):
 class _Row:
     customer_id: str
     campaign_code: str
-    campaign_name_zh: str
     channel: str
     outcome: str
     coupon_code: str | None
     coupon_amount: Decimal | None
     is_service: bool
     is_promotional: bool
-    name: str | None
-    phone: str | None
-    email: str | None
+    values: dict[str, Any]  # the row as dbt made it, for the list's cells
 
     @property
     def file_name(self) -> str:
@@ -169,21 +158,12 @@ def _check_built_for(con: duckdb.DuckDBPyConnection, day: str) -> None:
 
 def _plan(con: duckdb.DuckDBPyConnection, day: str) -> list[_Row]:
     cursor = con.execute(_PLAN_SQL, {"day": day})
-    return [_Row(*r) for r in cursor.fetchall()]
-
-
-def _csv_bytes(channel: str, rows: list[_Row]) -> bytes:
-    columns = CHANNEL_COLUMNS[channel]
-
-    def cells(row: _Row) -> list[str]:
-        values = {
-            "phone": row.phone or "", "email": row.email or "", "name": row.name or "",
-            "campaign_code": row.campaign_code, "campaign_name_zh": row.campaign_name_zh,
-            "coupon_amount": _amount(row.coupon_amount), "coupon_code": row.coupon_code or "",
-        }
-        return [values[c] for c in columns]
-
-    return csv_bytes(columns, (cells(row) for row in sorted(rows, key=lambda r: r.customer_id)))
+    names = [d[0] for d in cursor.description]
+    rows = []
+    for record in cursor.fetchall():
+        values = dict(zip(names, record, strict=True))
+        rows.append(_Row(*(values[f] for f in _LEDGER_FIELDS), values=values))
+    return rows
 
 
 def _existing(con: duckdb.DuckDBPyConnection, day: str, folder: Path) -> tuple[str | None, list[tuple]]:
@@ -294,10 +274,21 @@ def export_send_lists(day: str, p: Paths | None = None, *, force: bool = False) 
             files = []
             for name in sorted(by_file):
                 rows = by_file[name]
-                data = _csv_bytes(rows[0].channel, rows)
+                data = list_bytes(rows[0].channel, [r.values for r in rows])
                 (tmp / name).write_bytes(data)
+                parts = [r.values.get("sms_parts") or 0 for r in rows]
                 files.append({"file": name, "campaign_code": rows[0].campaign_code, "channel": rows[0].channel,
-                              "rows": len(rows), "sha256": hashlib.sha256(data).hexdigest()})
+                              "rows": len(rows), "sha256": hashlib.sha256(data).hexdigest(),
+                              "longest_message_chars": max((r.values.get("message_chars") or 0) for r in rows),
+                              **({"sms": sum(parts)} if rows[0].channel == "sms" else {})})
+            for campaign in sorted({r.campaign_code for r in ledger_rows if r.outcome == "send"}):
+                sent = [r.values for r in ledger_rows if r.outcome == "send" and r.campaign_code == campaign]
+                data = crowd_bytes(sent)
+                if data is not None:
+                    name = f"{campaign}__crowd.txt"
+                    (tmp / name).write_bytes(data)
+                    files.append({"file": name, "campaign_code": campaign, "channel": "taobao_crowd",
+                                  "rows": data.count(b"\n"), "sha256": hashlib.sha256(data).hexdigest()})
             manifest = {
                 "snapshot_date": day,
                 # the lists of day D go out the next morning; the campaigns' date rules are about that day
@@ -307,7 +298,7 @@ def export_send_lists(day: str, p: Paths | None = None, *, force: bool = False) 
                 "files": files,
                 "sends": result["sends"],
                 "control": result["control"],
-                "columns": {ch: list(cols) for ch, cols in CHANNEL_COLUMNS.items()},
+                "columns": manifest_columns(),
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                         encoding="utf-8")

@@ -53,6 +53,8 @@ class Mapping:
     entity: str
     columns: dict[str, str]  # source header -> contract column
     transforms: dict[str, str] = field(default_factory=dict)  # contract column -> TRANSFORMS key
+    # contract column -> contract column it is a copy of (a source column that fills two contract columns)
+    copies: dict[str, str] = field(default_factory=dict)
     detect_headers: tuple[str, ...] = ()  # all present in a header => this mapping applies
 
     def matches(self, headers: Iterable[str]) -> bool:
@@ -90,6 +92,8 @@ TAOBAO_CUSTOMERS = Mapping(
         "收货地址": "province",
     },
     transforms={"phone": "excel_text", "province": "first_token"},
+    # the buyer's 买家会员名 is both the customer key and what 客户运营平台 targets
+    copies={"platform_nick": "customer_id"},
 )
 
 BUILT_IN: dict[str, Mapping] = {TAOBAO_ORDERS.name: TAOBAO_ORDERS}
@@ -164,6 +168,9 @@ def source_columns(headers: Iterable[str], entity_name: str, mapping: Mapping | 
         target = mapping.columns.get(h) if mapping else (h.lower() if h.lower() in ent.columns else None)
         if target and target not in out:
             out[target] = raw
+    for copy, original in (mapping.copies.items() if mapping else ()):
+        if original in out and copy not in out:
+            out[copy] = out[original]
     return out
 
 

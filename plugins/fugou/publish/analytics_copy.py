@@ -40,7 +40,7 @@ PUBLISHED_SCHEMAS = ("marts", "seeds")
 # operational tables that carry no personal data
 PUBLISHED_OPS_TABLES = ("runs", "load_manifest", "quality_results", "sends")
 # never published, whatever schema they end up in
-FORBIDDEN_COLUMNS = frozenset({"phone", "email", "name", "raw_record"})
+FORBIDDEN_COLUMNS = frozenset({"phone", "email", "name", "platform_nick", "raw_record"})
 # marts published as one Parquet file per day (mart -> its day column)
 DAY_PARTITIONED = {
     "fct_customer_snapshot": "snapshot_date",

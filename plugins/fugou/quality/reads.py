@@ -96,17 +96,17 @@ def _export_cells_sql() -> str:
     as a formula, and whether the column is free text from the customer file (names) rather than checked by
     fugou."""
     from fugou.export.cells import formula_prefix_sql
-    from fugou.export.send_lists import CHANNEL_COLUMNS, EXPORTABLE
+    from fugou.export.list_layout import CUSTOMER_TEXT_COLUMNS, SOURCE_COLUMNS
+    from fugou.export.send_lists import EXPORTABLE
 
-    columns = sorted({c for cols in CHANNEL_COLUMNS.values() for c in cols})
     counts = " union all ".join(
         f"select '{c}' as column_name, count({c}) as cells, "
-        f"count(*) filter (where {formula_prefix_sql(c)}) as formula_cells, {str(c == 'name').lower()} as free_text "
-        "from sends" for c in columns)
+        f"count(*) filter (where {formula_prefix_sql(c)}) as formula_cells, "
+        f"{str(c in CUSTOMER_TEXT_COLUMNS).lower()} as free_text "
+        "from sends" for c in SOURCE_COLUMNS)
     return f"""
 with sends as (
-    select campaign_code, campaign_name_zh, coupon_code, cast(coupon_amount as varchar) as coupon_amount,
-           name, phone, email
+    select {", ".join(f"cast({c} as varchar) as {c}" for c in SOURCE_COLUMNS)}
     from {EXPORTABLE}
     where decision_date = $day and outcome = 'send'
 )

@@ -1,0 +1,70 @@
+{#-
+  Every SMS campaign's message fits one SMS (var sms_max_chars, 70 characters) for a customer with a
+  3-character name and the longest tier name and coupon text the seeds allow: a longer message goes out
+  as a long SMS and costs one SMS per var sms_long_part_chars. A warning, not an error: the send lists
+  show each message's sms_parts, and a shop may choose long SMS.
+-#}
+{{ config(severity='warn') }}
+
+with
+
+catalog as (
+
+    select * from {{ ref('campaign_catalog') }}
+    where channel = 'sms' and enabled
+
+),
+
+messages as (
+
+    select * from {{ ref('campaign_messages') }}
+
+),
+
+longest_tier as (
+
+    select max(tier_name_zh) as tier_name_zh, max(discount_label_zh) as discount_label_zh
+    from (
+        select tier_name_zh, discount_label_zh
+        from {{ ref('member_tiers') }}
+        order by length(tier_name_zh) desc
+        limit 1
+    ) as tiers
+
+),
+
+samples as (
+
+    select
+        catalog.campaign_code,
+        catalog.campaign_name_zh,
+        catalog.channel,
+        catalog.is_service,
+        messages.template_zh,
+        '某某某' as name,
+        case when catalog.coupon_amount > 0 then catalog.coupon_amount end as coupon_amount,
+        case when catalog.coupon_amount > 0 then coalesce(catalog.coupon_threshold_yuan, 0) end
+            as coupon_threshold,
+        catalog.coupon_amount > 0 as has_coupon,
+        cast('2026-12-31' as date) as coupon_valid_until,
+        longest_tier.tier_name_zh as member_tier_name_zh,
+        longest_tier.discount_label_zh as member_discount_label_zh
+    from catalog
+    inner join messages
+        on messages.campaign_code = catalog.campaign_code
+    cross join longest_tier
+
+),
+
+rendered as (
+
+    select
+        campaign_code,
+        {{ fugou_message('template_zh', channel="'sms'") }} as message
+    from samples
+
+)
+
+select campaign_code, message, length(message) as message_chars
+from rendered
+where length(message) > {{ var('sms_max_chars') }}
