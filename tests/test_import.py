@@ -246,6 +246,9 @@ def test_taobao_export_gives_each_buyer_the_contacts_of_the_latest_paid_order(fu
         ("小明", "王明", "13900000009", "江苏省", None, None, dt.date(2024, 5, 2), src, 2),
         ("阿花", "李阿花", "13800000002", "广东省", None, None, dt.date(2024, 5, 1), src, 4),
     ]
+    # 买家会员名 is also what Taobao's 客户运营平台 targets: the customers' platform_nick (send lists' crowd files)
+    assert query(fugou_home, "select distinct customer_id, platform_nick from raw.customers order by 1") == [
+        ("小明", "小明"), ("阿花", "阿花")]
     assert landing_files(fugou_home, "customers") == [f"2024-05-01/{result_name(source)}",
                                                       f"2024-05-02/{result_name(source)}"]
     assert query(fugou_home, "select entity, source_line, reason from ops.rejected_rows order by 2") == [

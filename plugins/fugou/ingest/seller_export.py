@@ -71,7 +71,7 @@ def write_buyers(con: duckdb.DuckDBPyConnection, src: Path, companion: Mapping, 
     ``_source_line`` numbers agree.
     """
     ent = entity("customers")
-    given = set(companion.columns.values())
+    given = set(companion.columns.values()) | set(companion.copies)
     carried = [c for c in ent.columns if c not in given]
     if attached and carried:
         prev = (
