@@ -35,6 +35,30 @@ SNAPSHOT = [
 ]
 
 
+# dim_customers for the cohort curves: customer, first order, last order, paid orders
+BUYERS = [
+    # cohort 2024-12 (5 customers)
+    ("k1", dt.date(2024, 12, 3), dt.date(2024, 12, 3), 1),    # never ordered again
+    ("k2", dt.date(2024, 12, 5), dt.date(2024, 12, 20), 2),   # second order in month 0
+    ("k3", dt.date(2024, 12, 10), dt.date(2025, 2, 14), 2),   # second order in month 2
+    ("k4", dt.date(2024, 12, 15), dt.date(2025, 3, 1), 3),    # type new -> repeat on 2025-01-10: month 1
+    # three orders, already past 'new' when the change history starts (2025-01-10): second order by
+    # 2025-01-09 at the latest (month 1), month 0 unknown
+    ("k5", dt.date(2024, 12, 1), dt.date(2025, 3, 20), 4),
+    # cohort 2025-03 (3 customers; 2 on 2025-03-19)
+    ("m1", dt.date(2025, 3, 2), dt.date(2025, 3, 15), 2),
+    ("m2", dt.date(2025, 3, 20), dt.date(2025, 3, 20), 1),
+    ("m3", dt.date(2025, 3, 5), dt.date(2025, 3, 28), 3),     # two orders on the first day: enters as repeat
+    ("old", dt.date(2024, 3, 15), dt.date(2024, 4, 1), 2),   # first order 13 months back: no cohort shown
+    ("nob", None, None, 0),                                   # in the customer file only
+]
+TYPE_CHANGES = [  # customer-type history (the earliest change of any kind is on 2025-01-10)
+    ("k4", dt.date(2025, 1, 10), "customer_type", "new", "repeat"),
+    ("k5", dt.date(2025, 2, 1), "customer_type", "repeat", "loyal"),   # not the second order
+    ("m3", dt.date(2025, 3, 5), "customer_type", None, "repeat"),
+]
+
+
 def _day(offset: int) -> dt.date:
     return D + dt.timedelta(days=offset)
 
@@ -94,7 +118,70 @@ def _create_customer_marts(con: duckdb.DuckDBPyConnection) -> None:
         ("a6", _day(-3), "member_tier", "regular", "senior"),       # a tier change: not a stage transition
         ("a7", _day(1), "lifecycle_stage", "active", "silent"),     # after the day
     ]
-    con.executemany("insert into marts.fct_customer_stage_changes values (?, ?, ?, ?, ?, 'x')", changes)
+    con.executemany("insert into marts.fct_customer_stage_changes values (?, ?, ?, ?, ?, 'x')",
+                    changes + TYPE_CHANGES)
+
+    con.execute("""
+        create table marts.dim_customers (
+            customer_id varchar, as_of_date date, is_buyer boolean, first_order_date date, last_order_date date,
+            frequency integer, monetary decimal(18, 2), customer_type varchar, lifecycle_stage varchar)
+    """)
+    con.executemany("insert into marts.dim_customers values (?, ?, ?, ?, ?, ?, 0, 'x', 'x')",
+                    [(cid, D, frequency > 0, first, last, frequency) for cid, first, last, frequency in BUYERS])
+
+
+JAN, FEB, MAR = ((dt.date(2025, m, 1), dt.date(2025, m, days)) for m, days in ((1, 31), (2, 28), (3, 31)))
+# the monthly roll-up of the evaluation (fct_campaign_evaluation_by_campaign), as published on DAY:
+# (period, campaign, window, last send, contacted, control, redeemers, coupons sent, coupon cost,
+#  incremental revenue and its interval, ROI and its interval (= those / coupon cost),
+#  contacted responders, control responders, lift and its interval)
+MONEY = [
+    # 满月礼 10 days: January and February final (February the latest), March provisional (its last send
+    # is on the day: windows open); 30 days: February final (last send 2025-02-28 + 30 = 2025-03-30)
+    (FEB, "full_month_gift", 10, dt.date(2025, 2, 28), 900, 100, 60, 4500, 300, 1500.0, 300.0, 2700.0,
+     5.0, 1.0, 9.0, 180, 10, 0.10, 0.04, 0.16),
+    (FEB, "full_month_gift", 30, dt.date(2025, 2, 28), 900, 100, 90, 4500, 450, 2250.0, -450.0, 4950.0,
+     5.0, -1.0, 11.0, 270, 25, 0.05, -0.04, 0.14),
+    (JAN, "full_month_gift", 10, dt.date(2025, 1, 31), 800, 90, 50, 4000, 250, 999.0, 199.0, 1799.0,
+     3.996, 0.796, 7.196, 160, 9, 0.10, 0.03, 0.17),
+    (MAR, "full_month_gift", 10, D, 700, 70, 40, 3500, 200, 888.0, -112.0, 1888.0,
+     4.44, -0.56, 9.44, 98, 7, 0.04, -0.04, 0.12),
+    # 清货: a coupon cost but no control group - shown, without revenue or ROI
+    (FEB, "clearance", 30, dt.date(2025, 2, 20), 40, 0, 4, 600, 60, None, None, None, None, None, None,
+     8, 0, None, None, None),
+    # 爆款推广 with a 45-day window: February's last send closes after the day (provisional), January is final
+    (FEB, "hot_item_promo", 45, dt.date(2025, 2, 20), 50, 5, 5, 400, 40, 10.0, -5.0, 25.0,
+     0.25, -0.125, 0.625, 10, 1, 0.0, -0.3, 0.3),
+    (JAN, "hot_item_promo", 45, dt.date(2025, 1, 31), 60, 6, 6, 480, 48, 96.0, 0.0, 192.0,
+     2.0, 0.0, 4.0, 12, 1, 0.0333, -0.25, 0.3),
+    # 上新通知 has no coupon: incremental revenue, no ROI
+    (FEB, "new_arrival_sms", 30, dt.date(2025, 2, 25), 30, 3, 0, 0, 0, 60.0, -20.0, 140.0,
+     None, None, None, 6, 0, 0.2, -0.1, 0.4),
+    # 发货通知: no coupon, no control group - nothing to weigh
+    (FEB, "shipping_notice", 30, dt.date(2025, 2, 25), 30, 0, 0, 0, 0, None, None, None, None, None, None,
+     3, 0, None, None, None),
+]
+
+
+def _money_row(period: tuple[dt.date, dt.date], code: str, window: int, last_send: dt.date, contacted: int,
+               control: int, *rest: Any) -> tuple:
+    """One by-campaign row: status as the mart computes it on DAY, rates from the counts."""
+    start, end = period
+    money, (responders, control_responders, *lift) = rest[:9], rest[9:]
+    status = "final" if end <= D and last_send + dt.timedelta(days=window) <= D else "provisional"
+    return (start, end, code, window, status, last_send, contacted, control, *money, responders,
+            control_responders, responders / contacted, control_responders / control if control else None, *lift)
+
+
+# fct_shop_kpis as published on DAY (a Monday): the week starting on the day is partial
+SHOP_KPIS = [  # grain, start, end, complete, repurchase, frequency, spend, wake-up, unsubscribe
+    ("week", _day(-14), _day(-8), True, 0.21, 1.3, 180.0, 0.05, 0.01),
+    ("week", _day(-7), _day(-1), True, 0.23, 1.4, 175.5, 0.06, 0.012),
+    ("week", D, _day(6), False, 0.02, 1.0, 90.0, 0.004, 0.001),
+    ("month", dt.date(2025, 2, 1), dt.date(2025, 2, 28), True, 0.24, 1.45, 185.0, 0.065, 0.014),
+    ("month", dt.date(2025, 3, 1), D, True, 0.25, 1.5, 190.0, 0.07, 0.015),
+    ("month", dt.date(2025, 4, 1), dt.date(2025, 4, 30), False, 0.99, 9.9, 999.0, 0.99, 0.99),  # after the day
+]
 
 
 def _create_campaign_marts(con: duckdb.DuckDBPyConnection) -> None:
@@ -136,56 +223,29 @@ def _create_campaign_marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         create table marts.fct_campaign_evaluation_by_campaign (
             period_grain varchar, period_start date, period_end date, campaign_code varchar, channel varchar,
-            window_days integer, last_send_date date, contacted_customers bigint, control_customers bigint,
-            coupon_redeemers bigint, coupon_value_sent decimal(18, 2), coupon_cost decimal(18, 2),
-            incremental_revenue double, incremental_revenue_ci_low double, incremental_revenue_ci_high double,
-            roi double, roi_ci_low double, roi_ci_high double)
+            window_days integer, status varchar, last_send_date date, contacted_customers bigint,
+            control_customers bigint, coupon_redeemers bigint, coupon_value_sent decimal(18, 2),
+            coupon_cost decimal(18, 2), incremental_revenue double, incremental_revenue_ci_low double,
+            incremental_revenue_ci_high double, roi double, roi_ci_low double, roi_ci_high double,
+            contacted_responders bigint, control_responders bigint, response_rate double,
+            natural_repurchase_rate double, absolute_lift double, absolute_lift_ci_low double,
+            absolute_lift_ci_high double)
     """)
-    feb, jan, mar = (dt.date(2025, 2, 1), dt.date(2025, 2, 28)), (dt.date(2025, 1, 1), dt.date(2025, 1, 31)), \
-        (dt.date(2025, 3, 1), D)
-    money = [  # period, campaign, window, last send, contacted, control, redeemers, sent, cost, inc, low, high, roi...
-        # 满月礼: February (every window closed by the day) is shown; January is older; March is not over
-        (feb, "full_month_gift", 10, dt.date(2025, 2, 28), 900, 100, 60, 4500, 300, 1500.0, 300.0, 2700.0,
-         5.0, 1.0, 9.0),
-        (feb, "full_month_gift", 30, dt.date(2025, 2, 28), 900, 100, 90, 4500, 450, 2250.0, -450.0, 4950.0,
-         5.0, -1.0, 11.0),
-        (jan, "full_month_gift", 10, dt.date(2025, 1, 31), 800, 90, 50, 4000, 250, 999.0, 1.0, 2.0,
-         3.996, 0.004, 0.008),
-        (mar, "full_month_gift", 10, dt.date(2025, 3, 20), 700, 70, 40, 3500, 200, 888.0, 1.0, 2.0,
-         4.44, 0.005, 0.01),
-        # 清货: a coupon cost but no control group - shown, without revenue or ROI
-        (feb, "clearance", 30, dt.date(2025, 2, 20), 40, 0, 4, 600, 60, None, None, None, None, None, None),
-        # 爆款推广 with a 45-day window: February's last send closes after the day, so January is shown
-        (feb, "hot_item_promo", 45, dt.date(2025, 2, 20), 50, 5, 5, 400, 40, 10.0, -5.0, 25.0,
-         0.25, -0.125, 0.625),
-        (jan, "hot_item_promo", 45, dt.date(2025, 1, 31), 60, 6, 6, 480, 48, 96.0, 0.0, 192.0,
-         2.0, 0.0, 4.0),
-        # 上新通知 has no coupon: incremental revenue, no ROI
-        (feb, "new_arrival_sms", 30, dt.date(2025, 2, 25), 30, 3, 0, 0, 0, 60.0, -20.0, 140.0,
-         None, None, None),
-        # 发货通知: no coupon, no control group - nothing to show
-        (feb, "shipping_notice", 30, dt.date(2025, 2, 25), 30, 0, 0, 0, 0, None, None, None, None, None, None),
-    ]
     con.executemany(
         "insert into marts.fct_campaign_evaluation_by_campaign values "
-        "('month', ?, ?, ?, 'sms', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(start, end, *rest) for (start, end), *rest in money])
+        "('month', ?, ?, ?, 'sms', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_money_row(*row) for row in MONEY])
     con.execute("insert into marts.fct_campaign_evaluation_by_campaign (period_grain, period_start, period_end, "
-                "campaign_code, channel, window_days, last_send_date, coupon_cost, roi) values "
-                "('week', '2025-02-24', '2025-03-02', 'full_month_gift', 'sms', 10, '2025-02-28', 1, 99)")
+                "campaign_code, channel, window_days, status, last_send_date, control_customers, coupon_cost, roi) "
+                "values ('week', '2025-02-24', '2025-03-02', 'full_month_gift', 'sms', 10, 'final', '2025-02-28', "
+                "5, 1, 99)")
 
     con.execute("""
         create table marts.fct_shop_kpis (
-            period_grain varchar, period_start date, is_complete boolean, repurchase_rate double,
-            purchase_frequency double,
-            spend_per_customer double, wake_up_rate double, unsubscribe_rate double)
+            period_grain varchar, period_start date, period_end date, is_complete boolean, repurchase_rate double,
+            purchase_frequency double, spend_per_customer double, wake_up_rate double, unsubscribe_rate double)
     """)
-    con.executemany("insert into marts.fct_shop_kpis values (?, ?, true, ?, ?, ?, ?, ?)", [
-        ("week", _day(-13), 0.21, 1.3, 180.0, 0.05, 0.01),
-        ("week", _day(-6), 0.23, 1.4, 175.5, 0.06, 0.012),
-        ("month", dt.date(2025, 3, 1), 0.25, 1.5, 190.0, 0.07, 0.015),
-        ("month", dt.date(2025, 4, 1), 0.99, 9.9, 999.0, 0.99, 0.99),  # starts after the day
-    ])
+    con.executemany("insert into marts.fct_shop_kpis values (?, ?, ?, ?, ?, ?, ?, ?, ?)", SHOP_KPIS)
 
 
 def _create_ops(con: duckdb.DuckDBPyConnection) -> None:
@@ -230,6 +290,24 @@ def build_analytics(path: Path, *, marts: bool = True) -> None:
         con.close()
 
 
+SEND_LISTS = {"full_month_gift__sms.csv": 3, "member_special_email__email.csv": 1}
+
+
+def write_day_files(p: Paths) -> None:
+    """The day's send lists with their manifest, an evaluation file, and the Data Docs index."""
+    folder = p.exports / DAY
+    folder.mkdir(parents=True)
+    for name, count in SEND_LISTS.items():
+        (folder / name).write_text("phone,name\n" + "13800000000,x\n" * count, encoding="utf-8")
+    (folder / "evaluation_10d.csv").write_text("send_date\n", encoding="utf-8")
+    manifest = {"snapshot_date": DAY, "files": [{"file": name, "rows": count, "channel": name.split("__")[1][:-4]}
+                                                for name, count in SEND_LISTS.items()]}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    docs = p.quality / "data_docs"
+    docs.mkdir(parents=True)
+    (docs / "index.html").write_text("<html></html>", encoding="utf-8")
+
+
 def chart_specs(page: str) -> dict[str, dict[str, Any]]:
     """Every embedded Vega-Lite spec of the page, by chart key."""
     found = re.findall(r'<script type="application/json" class="vega-spec" data-chart="(\w+)"[^>]*>(.*?)</script>',
@@ -241,13 +319,19 @@ def rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return spec["data"]["values"]
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path, str]:
-    home = tmp_path_factory.mktemp("report_home")
+def render_day(home: Path) -> tuple[Paths, Path, str]:
+    """The published copy and the day's files in ``home``, and the report of DAY rendered from them
+    (shared with test_report_outcomes)."""
     p = Paths(home)
     build_analytics(p.analytics)
+    write_day_files(p)
     out = render_report(DAY, p)
     return p, out, out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path, str]:
+    return render_day(tmp_path_factory.mktemp("report_home"))
 
 
 def test_writes_the_days_report(rendered: tuple[Paths, Path, str]) -> None:
@@ -326,29 +410,41 @@ def test_lift_latest_closed_window_with_interval(rendered: tuple[Paths, Path, st
     assert got[("满月礼", 30)]["absolute_lift_ci_low"] == -0.02
 
 
-def test_money_per_campaign_of_the_last_closed_month(rendered: tuple[Paths, Path, str]) -> None:
+def test_money_latest_final_and_provisional_month_per_campaign(rendered: tuple[Paths, Path, str]) -> None:
     spec = chart_specs(rendered[2])["money"]
-    got = {(r["campaign_label"], r["window_days"]): r for r in rows(spec)}
-    # no March (not over), no week, no 发货通知 (neither cost nor control group)
-    assert set(got) == {("满月礼", 10), ("满月礼", 30), ("清货促销 / 反季 / 福袋", 30), ("爆款推广", 45),
-                        ("上新通知", 30)}
-    ten = got[("满月礼", 10)]
-    assert ten["period_start"] == "2025-02-01" and ten["month"] == "2025-02"
+    got = {(r["campaign_label"], r["window_days"], r["month"]): r for r in rows(spec)}
+    # January 满月礼 10d is final but older than February; no week rows; no 发货通知 (neither coupon nor control)
+    assert {key: row["is_final"] for key, row in got.items()} == {
+        ("满月礼", 10, "2025-02"): True, ("满月礼", 10, "2025-03"): False, ("满月礼", 30, "2025-02"): True,
+        ("清货促销 / 反季 / 福袋", 30, "2025-02"): True,
+        ("爆款推广", 45, "2025-01"): True, ("爆款推广", 45, "2025-02"): False,  # February's 45-day windows are open
+        ("上新通知", 30, "2025-02"): True}
+    ten = got[("满月礼", 10, "2025-02")]
+    assert ten["period_start"] == "2025-02-01"
     assert ten["campaign_row"] == "满月礼 · 短信 SMS · 10天"
+    assert ten["row_label"] == "满月礼 · 短信 SMS · 10天 · 2025-02 已定"
+    assert got[("满月礼", 10, "2025-03")]["status_name"] == "暂定 provisional (so far)"
     assert (ten["coupon_value_sent"], ten["coupon_cost"], ten["coupon_redeemers"]) == (4500.0, 300.0, 60)
     assert (ten["incremental_revenue"], ten["incremental_revenue_ci_low"], ten["incremental_revenue_ci_high"]) == (
         1500.0, 300.0, 2700.0)
     assert (ten["roi"], ten["roi_ci_low"], ten["roi_ci_high"]) == (5.0, 1.0, 9.0)
-    assert got[("爆款推广", 45)]["period_start"] == "2025-01-01"  # February's 45-day windows are still open
-    clearance = got[("清货促销 / 反季 / 福袋", 30)]
+    clearance = got[("清货促销 / 反季 / 福袋", 30, "2025-02")]
     assert clearance["coupon_cost"] == 60.0 and clearance["incremental_revenue"] is None and clearance["roi"] is None
-    assert got[("上新通知", 30)]["roi"] is None and got[("上新通知", 30)]["incremental_revenue"] == 60.0
-    # in catalog priority order; the amounts panel draws cost and revenue, the other ROI with its interval
-    assert [r["campaign_code"] for r in rows(spec)] == [
-        "full_month_gift", "full_month_gift", "clearance", "hot_item_promo", "new_arrival_sms"]
+    no_coupon = got[("上新通知", 30, "2025-02")]
+    assert no_coupon["roi"] is None and no_coupon["incremental_revenue"] == 60
+    # in catalog priority order, a campaign's months in time order
+    assert [(r["campaign_code"], r["window_days"], r["month"]) for r in rows(spec)] == [
+        ("full_month_gift", 10, "2025-02"), ("full_month_gift", 10, "2025-03"), ("full_month_gift", 30, "2025-02"),
+        ("clearance", 30, "2025-02"), ("hot_item_promo", 45, "2025-01"), ("hot_item_promo", 45, "2025-02"),
+        ("new_arrival_sms", 30, "2025-02")]
     amounts, roi = spec["hconcat"]
     assert amounts["layer"][0]["transform"][0]["fold"] == ["coupon_cost", "incremental_revenue"]
-    assert [layer["encoding"]["x"].get("field") for layer in roi["layer"][1:]] == ["roi_ci_low", "roi", "roi"]
+    assert amounts["layer"][0]["encoding"]["opacity"]["field"] == "status_name"
+    assert [layer["encoding"]["x"].get("field") for layer in roi["layer"][1:]] == ["roi_ci_low", "roi", "roi", "roi"]
+    # final ROI points filled, provisional ones hollow
+    points = {json.dumps(layer["transform"][-1]): layer["mark"] for layer in roi["layer"][2:4]}
+    assert points['{"filter": "datum.is_final"}']["filled"] is True
+    assert points['{"filter": "!datum.is_final"}']["filled"] is False
 
 
 def test_every_chart_compiles_to_vega(rendered: tuple[Paths, Path, str]) -> None:
@@ -377,12 +473,27 @@ def test_member_tiers_every_tier_in_order(rendered: tuple[Paths, Path, str]) -> 
         ("普通会员", 3), ("高级会员", 1), ("VIP会员", 0), ("至尊VIP会员", 1)]
 
 
-def test_shop_kpis_up_to_the_day(rendered: tuple[Paths, Path, str]) -> None:
-    data = rows(chart_specs(rendered[2])["shop_kpis"])
-    assert len(data) == 3 * 5
-    monthly = {r["kpi"]: r["value"] for r in data if r["period_grain"] == "month"}
-    assert monthly["repurchase_rate"] == 0.25
-    assert monthly["unsubscribe_rate"] == 0.015
+def test_shop_kpis_up_to_the_day_with_the_partial_week_flagged(rendered: tuple[Paths, Path, str]) -> None:
+    spec = chart_specs(rendered[2])["shop_kpis"]
+    data = rows(spec)
+    assert len(data) == 5 * 5  # three weeks and two months, nothing starting after the day
+    periods = {(r["period_grain"], r["period_start"]): r for r in data if r["kpi"] == "repurchase_rate"}
+    assert periods[("month", "2025-03-01")]["value"] == 0.25
+    # the week starting on the day is not over: hollow, on the dashed tail with the last complete week
+    partial = periods[("week", DAY)]
+    assert (partial["is_complete"], partial["in_tail"], partial["measured_through"]) == (False, True, DAY)
+    assert partial["period_state"] == f"至今 so far (to {DAY})"
+    assert periods[("week", str(_day(-7)))]["in_tail"] and not periods[("week", str(_day(-14)))]["in_tail"]
+    assert periods[("month", "2025-03-01")]["is_complete"]  # March ends on the day: complete
+    assert not any(r["in_tail"] for r in data if r["period_grain"] == "month")
+    assert {r["kpi"]: r["value"] for r in data if r["period_start"] == DAY}["unsubscribe_rate"] == 0.001
+    # solid line over complete periods only, dashed over the tail, labelled points for the partial ones
+    line, points, tail, hollow, label = spec["spec"]["layer"]
+    assert line["transform"] == [{"filter": "datum.is_complete"}] and "strokeDash" not in line["mark"]
+    assert points["mark"]["filled"] is True and points["transform"] == [{"filter": "datum.is_complete"}]
+    assert tail["transform"] == [{"filter": "datum.in_tail"}] and tail["mark"]["strokeDash"] == [4, 3]
+    assert hollow["mark"]["filled"] is False and hollow["transform"] == [{"filter": "!datum.is_complete"}]
+    assert label["encoding"]["text"] == {"value": "至今 so far"} and label["transform"] == hollow["transform"]
 
 
 def test_missing_marts_show_no_data_notes(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ an order history still gets every fact and mart that can be built from it.
 | customers | province | text | no | |
 | customers | credit_level | text | no | buyer credit (e.g. 黄钻) |
 | customers | is_fan_group, sms_opt_in, email_opt_in | boolean (true/false, 1/0, yes/no, 是/否) | no | |
-| customers | platform_nick | text | no | the buyer's name on the platform (Taobao 买家会员名), which Taobao's 客户运营平台 targets; a Taobao 订单报表 gives it (= customer_id) (PII: only in ``raw.customers``) |
+| customers | platform_nick | text | no | 买家会员名: what 客户运营平台 targets (PII: only in ``raw.customers``) |
 | opt_outs | customer_id | text | one of customer_id, phone, email | the customer who opted out |
 | opt_outs | phone | text | one of customer_id, phone, email | the phone number that opted out (PII) |
 | opt_outs | email | text | one of customer_id, phone, email | the e-mail address that opted out (PII) |

@@ -12,7 +12,12 @@ import altair as alt
 
 Rows = list[dict[str, Any]]
 
-FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
+# CJK fonts first, so that Chinese labels never fall back to boxes: macOS (PingFang SC, Hiragino Sans GB),
+# Windows (Microsoft YaHei), Linux (Noto Sans CJK SC / Source Han Sans SC from Debian's fonts-noto-cjk,
+# WenQuanYi Micro Hei from fonts-wqy-microhei). The page's CSS declares the same stack.
+CJK_FONTS = ("PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC",
+             "WenQuanYi Micro Hei")
+FONT = ", ".join(f'"{name}"' for name in CJK_FONTS) + ", sans-serif"
 WIDTH = 640
 # lifecycle stages in the seed's order: active green, silent amber, sleeping red, churned grey
 STAGE_COLOURS = ["#2e8b57", "#f0ad4e", "#d9534f", "#8c8c8c"]
@@ -179,71 +184,99 @@ def lift(rows: Rows) -> dict[str, Any]:
     return _spec(layered.properties(width=WIDTH, height=alt.Step(34)))
 
 
-MONEY_MEASURES = {"coupon_cost": "券成本 coupon cost", "incremental_revenue": "增量收入 incremental revenue"}
-
-
-def money(rows: Rows) -> dict[str, Any]:
-    """Coupon cost against incremental revenue (bars, yuan) and ROI with its interval, per campaign and window."""
+def mark_tails(rows: Rows, series: tuple[str, ...], order: str) -> None:
+    """Flag, per series, the partial points (``is_complete`` false) and the last complete point before
+    them as ``in_tail``: a dashed segment joins them, so a partial period never looks like a fall."""
+    by_series: dict[tuple, Rows] = {}
     for row in rows:
-        channel = CHANNEL_NAMES.get(row["channel"], row["channel"])
-        row["campaign_row"] = f"{row['campaign_label']} · {channel} · {row['window_label']}"
-        row["month"] = str(row["period_start"])[:7]
-    campaign_axis = alt.Y("campaign_row:N", title="活动 · 渠道 · 窗口 campaign", sort=None, axis=LABEL_AXIS)
-    tooltip = [alt.Tooltip("campaign_label:N", title="campaign"), alt.Tooltip("channel:N", title="channel"),
-               alt.Tooltip("window_label:N", title="window"), alt.Tooltip("month:N", title="sent in"),
-               alt.Tooltip("contacted_customers:Q", title="contacted", format=","),
-               alt.Tooltip("control_customers:Q", title="control", format=","),
-               alt.Tooltip("coupon_value_sent:Q", title="coupons sent (元)", format=",.2f"),
-               alt.Tooltip("coupon_redeemers:Q", title="coupons redeemed", format=","),
-               alt.Tooltip("coupon_cost:Q", title="coupon cost (元)", format=",.2f"),
-               alt.Tooltip("incremental_revenue:Q", title="incremental revenue (元)", format=",.2f"),
-               alt.Tooltip("incremental_revenue_ci_low:Q", title="95% CI low (元)", format=",.2f"),
-               alt.Tooltip("incremental_revenue_ci_high:Q", title="95% CI high (元)", format=",.2f"),
-               alt.Tooltip("roi:Q", title="ROI", format=",.2f"),
-               alt.Tooltip("roi_ci_low:Q", title="ROI 95% CI low", format=",.2f"),
-               alt.Tooltip("roi_ci_high:Q", title="ROI 95% CI high", format=",.2f")]
-    folded = alt.Chart().transform_fold(list(MONEY_MEASURES), as_=["measure", "yuan"]).transform_calculate(
-        measure_name=" : ".join(f"datum.measure === '{k}' ? '{v}'" for k, v in MONEY_MEASURES.items()) + " : ''",
-    ).transform_filter("isValid(datum.yuan)").encode(
-        y=campaign_axis,
-        yOffset=alt.YOffset("measure_name:N", sort=list(MONEY_MEASURES.values())),
-    )
-    bars = folded.mark_bar().encode(
-        x=alt.X("yuan:Q", title="元 yuan", axis=alt.Axis(format=",.0f")),
-        color=alt.Color("measure_name:N", title="金额 money", sort=list(MONEY_MEASURES.values()),
-                        scale=alt.Scale(range=["#d9534f", "#2e8b57"]), legend=alt.Legend(orient="top")),
-        tooltip=tooltip,
-    )
-    labels = folded.mark_text(align="left", dx=3, fontSize=11).encode(
-        x="yuan:Q", text=alt.Text("yuan:Q", format=",.0f"))
-    amounts = alt.layer(bars, labels).properties(width=360, height=alt.Step(16))
-    roi_base = alt.Chart().transform_filter("isValid(datum.roi)").encode(
-        y=alt.Y("campaign_row:N", sort=None, axis=None))
-    interval = roi_base.mark_rule(strokeWidth=2, color="#4c78a8").encode(
-        x=alt.X("roi_ci_low:Q", title="ROI = (增量收入 − 券成本) / 券成本"), x2="roi_ci_high:Q")
-    points = roi_base.mark_point(filled=True, size=70, color="#4c78a8").encode(x="roi:Q", tooltip=tooltip)
-    values = roi_base.mark_text(dy=-10, fontSize=11).encode(x="roi:Q", text=alt.Text("roi:Q", format=",.2f"))
-    zero = alt.Chart().mark_rule(color="#888", strokeDash=[4, 4]).encode(x=alt.datum(0))
-    roi = alt.layer(zero, interval, points, values).properties(width=240, height=alt.Step(32))
-    chart = alt.hconcat(amounts, roi, data=_data(rows)).resolve_scale(y="shared", color="independent")
-    return _spec(chart)
+        row["in_tail"] = False
+        by_series.setdefault(tuple(row[k] for k in series), []).append(row)
+    for points in by_series.values():
+        points.sort(key=lambda r: r[order])
+        partial = [r for r in points if not r["is_complete"]]
+        complete = [r for r in points if r["is_complete"]]
+        if partial:
+            for row in partial:
+                row["in_tail"] = True
+            if complete:
+                complete[-1]["in_tail"] = True
+
+
+def _complete_and_partial(rows: Rows, base: alt.Chart, x: Any, y: Any, color: Any, tooltip: list,
+                          label: str) -> list:
+    """Layers drawing complete points as a solid line with filled points, and partial ones (if any) as
+    hollow points on a dashed line, labelled ``label``."""
+    layers = [
+        base.mark_line().encode(x=x, y=y, color=color).transform_filter("datum.is_complete"),
+        base.mark_point(filled=True, size=40).encode(x=x, y=y, color=color, tooltip=tooltip)
+        .transform_filter("datum.is_complete"),
+    ]
+    if all(row["is_complete"] for row in rows):
+        return layers
+    return [
+        *layers,
+        base.mark_line(strokeDash=[4, 3]).encode(x=x, y=y, color=color).transform_filter("datum.in_tail"),
+        base.mark_point(filled=False, fill="white", size=50, strokeWidth=1.5)
+        .encode(x=x, y=y, color=color, tooltip=tooltip).transform_filter("!datum.is_complete"),
+        base.mark_text(align="left", dx=7, dy=-7, fontSize=10, color="#666").encode(
+            x=x, y=y, text=alt.value(label)).transform_filter("!datum.is_complete"),
+    ]
 
 
 def shop_kpis(rows: Rows) -> dict[str, Any]:
-    """Each shop KPI over time, weekly and monthly, one small panel per KPI (independent y scales)."""
+    """Each shop KPI over time, weekly and monthly, one small panel per KPI (independent y scales).
+
+    Complete periods are joined by solid lines; the current week and month (not over on the day) are
+    hollow points on a dashed segment, labelled 至今 so far: their values cover the days so far only.
+    """
     for row in rows:
         row["kpi_name"] = KPI_NAMES.get(row["kpi"], row["kpi"])
         row["grain_name"] = GRAIN_NAMES.get(row["period_grain"], row["period_grain"])
+        row["period_state"] = "完整 complete" if row["is_complete"] else f"至今 so far (to {row['measured_through']})"
+    mark_tails(rows, ("kpi", "period_grain"), "period_start")
     kpis = [KPI_NAMES.get(k, k) for k in dict.fromkeys(r["kpi"] for r in rows)]
-    chart = alt.Chart(_data(rows)).mark_line(point=True).encode(
-        x=_day_axis("period_start", "期间 period", rows),
-        y=alt.Y("value:Q", title=None),
-        color=alt.Color("grain_name:N", title="粒度 grain"),
-        tooltip=[alt.Tooltip("kpi_name:N", title="KPI"), alt.Tooltip("grain_name:N", title="grain"),
-                 alt.Tooltip("period_start:T", title="period start", timeUnit="utcyearmonthdate"),
-                 alt.Tooltip("is_complete:N", title="complete period"),
-                 alt.Tooltip("value:Q", title="value", format=",.4~f")],
-    ).properties(width=WIDTH, height=110).facet(
+    tooltip = [alt.Tooltip("kpi_name:N", title="KPI"), alt.Tooltip("grain_name:N", title="grain"),
+               alt.Tooltip("period_start:T", title="period start", timeUnit="utcyearmonthdate"),
+               alt.Tooltip("period_end:T", title="period end", timeUnit="utcyearmonthdate"),
+               alt.Tooltip("period_state:N", title="period"),
+               alt.Tooltip("value:Q", title="value", format=",.4~f")]
+    layers = _complete_and_partial(
+        rows, alt.Chart(), _day_axis("period_start", "期间 period", rows), alt.Y("value:Q", title=None),
+        alt.Color("grain_name:N", title="粒度 grain"), tooltip, "至今 so far")
+    chart = alt.layer(*layers, data=_data(rows)).properties(width=WIDTH, height=110).facet(
         row=alt.Row("kpi_name:N", sort=kpis, title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
     ).resolve_scale(y="independent")
     return _spec(chart)
+
+
+def cohorts(rows: Rows) -> dict[str, Any]:
+    """Cumulative share of each monthly cohort with a second order, by months since the first order.
+
+    A point whose month is not over is hollow on a dashed segment, labelled 至今 so far; where the second order's
+    month is not published for some customers the point is a lower bound, with a thin bar up to the
+    upper bound (``share_max``).
+    """
+    for row in rows:
+        customers = row["customers"] or 0
+        row["share"] = row["repurchased"] / customers if customers else None
+        row["share_max"] = (row["repurchased"] + row["uncertain"]) / customers if customers else None
+        row["is_lower_bound"] = bool(row["uncertain"])
+    mark_tails(rows, ("cohort",), "months_since")
+    cohorts_sorted = sorted({r["cohort"] for r in rows})
+    x = alt.X("months_since:Q", title="首单后月数 months since the first order (0 = the first month)",
+              axis=alt.Axis(tickMinStep=1, format="d"))
+    y = alt.Y("share:Q", title="已复购 ordered again (cumulative)", axis=alt.Axis(format="%"))
+    color = alt.Color("cohort:O", sort=cohorts_sorted, title="首单月份 cohort", scale=alt.Scale(scheme="viridis"))
+    tooltip = [alt.Tooltip("cohort:N", title="cohort (first order in)"),
+               alt.Tooltip("months_since:Q", title="months since first order"),
+               alt.Tooltip("customers:Q", title="customers in cohort", format=","),
+               alt.Tooltip("repurchased:Q", title="ordered again by then", format=","),
+               alt.Tooltip("share:Q", title="share", format=".1%"),
+               alt.Tooltip("share_max:Q", title="share, upper bound", format=".1%"),
+               alt.Tooltip("is_complete:N", title="month over")]
+    base = alt.Chart()
+    layers = _complete_and_partial(rows, base, x, y, color, tooltip, "至今 so far")
+    if any(row["is_lower_bound"] for row in rows):
+        layers.insert(0, base.mark_rule(strokeWidth=3, opacity=0.35).encode(
+            x=x, y=y, y2="share_max:Q", color=color).transform_filter("datum.is_lower_bound"))
+    return _spec(alt.layer(*layers, data=_data(rows)).properties(width=WIDTH, height=300))

@@ -7,6 +7,12 @@ Vega / Vega-Lite / vega-embed JavaScript are all inlined, so the page opens offl
 attachment or a file share. The JavaScript bundle comes from the ``vl-convert-python`` package (the
 one Altair itself uses for ``chart.save(..., inline=True)``); it is built once per process.
 
+The page opens with the operator's question, "did it pay?" (coupon cost, incremental revenue and ROI
+per campaign, final and provisional months told apart; the funnel against the control group), then the
+retention picture (cohort curves, shop KPIs with the current week and month marked "so far") and the
+customer base. The header links the day's send lists and the quality pages by relative paths only, and
+the fonts are a CJK stack (CSS and every chart's config): nothing on the page reaches the network.
+
 A chart whose table is not published yet, or has no rows for the day, shows a "no data yet" note;
 a query that fails (e.g. a mart renamed a column) shows the error in its place and the rest of the
 report is still written.
@@ -30,7 +36,8 @@ from typing import Any
 import duckdb
 
 from fugou.publish.access import open_published
-from fugou.report import charts
+from fugou.report import charts, payback
+from fugou.report.links import files_html
 from fugou.report.queries import QUERIES
 from fugou.settings import Paths, paths, setting
 
@@ -47,9 +54,49 @@ class Section:
     title: str
     description: str
     draw: Callable[[Rows], dict[str, Any]]
+    table: Callable[[Rows], str] | None = None  # the numbers under the chart, as an HTML table
 
 
 SECTIONS: tuple[Section, ...] = (
+    Section("money", "值不值 · Did it pay? Coupon cost, incremental revenue and ROI per campaign",
+            "For each campaign, channel and evaluation window (10 and 30 days after the send), the sends of the "
+            "latest month whose evaluation is final (已定: the month is over and every window of its sends has "
+            "ended by {day}) and, when there is a later month, the latest provisional one (暂定: windows still "
+            "open, the numbers so far; faded bars, hollow points). Coupon cost = face value of the coupons the "
+            "contacted redeemed; incremental revenue = revenue per contacted minus per control-group customer, "
+            "times the contacted, with its 95% interval; ROI = incremental revenue / coupon cost (extra revenue "
+            "per coupon yuan; revenue is what buyers paid after the coupon, so the coupon is not subtracted "
+            "twice). An interval reaching below 0 proves no extra revenue; no ROI without a redeemed coupon or "
+            "a control group.", payback.money, payback.money_table),
+    Section("funnel", "漏斗 · Funnel: sent → coupon redeemed → repurchased, beside the control group",
+            "The same campaigns and months: of the customers sent the campaign, the share who redeemed its "
+            "coupon and the share who repurchased in the window (刺激响应率), beside the share of the control "
+            "group, held out and sent nothing, who repurchased anyway (自然回购率). The gap between the last "
+            "two is the lift; 暂定 provisional months are faded.", payback.funnel, payback.funnel_table),
+    Section("lift", "活动效果 · Lift with 95% intervals (closed windows)",
+            "For each campaign, channel and evaluation window, the latest send day whose window has closed "
+            "(status final): response rate minus the control group's natural repurchase rate, with its 95% "
+            "confidence interval. An interval crossing zero is no proven effect.", charts.lift),
+    Section("cohorts", "复购曲线 · Monthly cohort retention",
+            "Customers by month of first order (the last {cohort_months} months), and the share of each cohort "
+            "who ordered a second time within k months (k = 0: in the month of the first order), up to "
+            "{cohort_max_months} months. Solid lines join months that are over; a month not over by {day} is a "
+            "hollow point on a dashed segment (至今 so far). The day of the second order is not published as "
+            "such: it is last_order_date for two-order customers and the day the customer type rose above 新客户 "
+            "(stage-change history) for more; where that history starts too late, the point is a lower bound "
+            "(a thin bar up to the upper bound).", charts.cohorts),
+    Section("shop_kpis", "店铺指标 · Shop KPIs",
+            "Weekly and monthly retention KPIs: repurchase rate, purchase frequency, spend per customer, "
+            "wake-up rate of silent and sleeping customers, unsubscribe rate. Solid lines join complete "
+            "periods only; the current week and month are not over on {day}: they are hollow points on a "
+            "dashed segment labelled 至今 so far, measured through {day}, and will still change.",
+            charts.shop_kpis),
+    Section("sends", "今日发送 · Sends by campaign and channel",
+            "Messages in the day's send lists (the sends ledger), per campaign and channel; the tooltip also "
+            "gives the control group held out.", charts.sends),
+    Section("decisions", "活动决策 · Campaign decisions",
+            "Every customer matched by a campaign today, by outcome: sent, held out as control, or suppressed "
+            "(with the reason).", charts.decisions),
     Section("stage_trends", "生命周期阶段 · Lifecycle stages over time",
             "Customers in each lifecycle stage (活跃期 active, 沉默期 silent, 睡眠期 sleeping, 流失期 churned) "
             "at the end of each day of the last {trend_days} days.", charts.stage_trends),
@@ -62,27 +109,6 @@ SECTIONS: tuple[Section, ...] = (
             "colour = average spend net of refunds (元), number = customers.", charts.rf_grid),
     Section("member_tiers", "会员等级 · Member tiers",
             "The day's customers per member tier (by cumulative spend).", charts.member_tiers),
-    Section("sends", "今日发送 · Sends by campaign and channel",
-            "Messages in the day's send lists (the sends ledger), per campaign and channel; the tooltip also "
-            "gives the control group held out.", charts.sends),
-    Section("decisions", "活动决策 · Campaign decisions",
-            "Every customer matched by a campaign today, by outcome: sent, held out as control, or suppressed "
-            "(with the reason).", charts.decisions),
-    Section("lift", "活动效果 · Lift with 95% intervals (closed windows)",
-            "For each campaign, channel and evaluation window, the latest send whose window has closed "
-            "(status final): response rate minus the control group's natural repurchase rate, with its 95% "
-            "confidence interval. An interval crossing zero is no proven effect.", charts.lift),
-    Section("money", "投入产出 · Coupon cost, incremental revenue and ROI (last closed month)",
-            "For each campaign, channel and evaluation window, the sends of the latest month that is over and "
-            "whose windows have all closed: coupon cost (face value of the coupons redeemed by the contacted) "
-            "against incremental revenue (revenue per contacted minus per control-group customer, times the "
-            "contacted), and ROI = (incremental revenue − coupon cost) / coupon cost with its 95% interval. "
-            "Revenue is what buyers paid, after the coupon, so this ROI is a conservative reading. No ROI without "
-            "a coupon or a control group; an ROI interval reaching below zero does not prove the coupons paid "
-            "for themselves.", charts.money),
-    Section("shop_kpis", "店铺指标 · Shop KPIs",
-            "Weekly and monthly retention KPIs: repurchase rate, purchase frequency, spend per customer, "
-            "wake-up rate of silent and sleeping customers, unsubscribe rate.", charts.shop_kpis),
 )
 
 EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
@@ -120,9 +146,19 @@ def _run(con: duckdb.DuckDBPyConnection | None, tables: set[str], key: str, para
     return [{n: _jsonable(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
 
 
+# settings of [report] that config/fugou.toml may leave out
+REPORT_DEFAULTS = {"cohort_months": 12, "cohort_max_months": 12}
+
+
 def _report_settings(p: Paths) -> dict[str, int]:
-    return {"trend_days": int(setting("report.trend_days", p.home)),
-            "transition_days": int(setting("report.transition_days", p.home))}
+    values = {"trend_days": int(setting("report.trend_days", p.home)),
+              "transition_days": int(setting("report.transition_days", p.home))}
+    for key, default in REPORT_DEFAULTS.items():
+        try:
+            values[key] = int(setting(f"report.{key}", p.home))
+        except KeyError:
+            values[key] = default
+    return values
 
 
 # ---- the JavaScript -----------------------------------------------------------------------------
@@ -182,7 +218,8 @@ def _gate_html(con: duckdb.DuckDBPyConnection | None, tables: set[str], params: 
     return " ".join(parts)
 
 
-def _header(day: str, con: duckdb.DuckDBPyConnection | None, tables: set[str], params: dict[str, Any]) -> str:
+def _header(day: str, p: Paths, con: duckdb.DuckDBPyConnection | None, tables: set[str],
+            params: dict[str, Any]) -> str:
     customers = _one(con, tables, "kpi_customers", params)
     orders = _one(con, tables, "kpi_orders", params)
     sends = _one(con, tables, "kpi_sends", params)
@@ -199,7 +236,8 @@ def _header(day: str, con: duckdb.DuckDBPyConnection | None, tables: set[str], p
                     for name, value in figures)
     return (f'<header><h1>复购 fugou · 日报 daily report <span class="day">{html.escape(day)}</span></h1>'
             f'<div class="figures">{cards}</div>'
-            f'<div class="gates">质量关卡 quality gates: {_gate_html(con, tables, params)}</div></header>')
+            f'<div class="gates">质量关卡 quality gates: {_gate_html(con, tables, params)}</div>'
+            f"{files_html(day, p)}</header>")
 
 
 def _section_html(section: Section, index: int, con: duckdb.DuckDBPyConnection | None, tables: set[str],
@@ -210,11 +248,13 @@ def _section_html(section: Section, index: int, con: duckdb.DuckDBPyConnection |
     try:
         rows = _run(con, tables, section.key, params)
         if rows:
-            spec = section.draw(rows)
+            spec = section.draw([dict(row) for row in rows])
             spec_json = json.dumps(spec, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
             body = (f'<div class="chart" id="chart-{index}"></div>'
                     f'<script type="application/json" class="vega-spec" data-chart="{section.key}" '
                     f'data-target="chart-{index}">{spec_json}</script>')
+            if section.table is not None:
+                body += section.table([dict(row) for row in rows])
         else:
             tables_read = html.escape(QUERIES[section.key].requires[0])
             body = f'<p class="no-data">暂无数据 · no data yet: {tables_read} has no rows for this day.</p>'
@@ -229,7 +269,7 @@ def _section_html(section: Section, index: int, con: duckdb.DuckDBPyConnection |
 
 
 STYLE = """
-body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", Helvetica, Arial, sans-serif;
+body { font-family: $FONT;
        margin: 0 auto; max-width: 1100px; padding: 24px; color: #222; background: #fafafa; }
 h1 { font-size: 26px; margin: 0 0 16px; } h1 .day { color: #c0392b; margin-left: 8px; }
 h2 { font-size: 18px; margin: 0 0 4px; }
@@ -245,7 +285,14 @@ section { background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; paddi
 .no-data.error { color: #a33; }
 .js-missing { background: #fdeeda; padding: 12px; border-radius: 4px; }
 footer { color: #888; font-size: 12px; margin-top: 24px; }
-"""
+.links { font-size: 14px; margin-top: 8px; line-height: 1.7; } .links .missing { color: #888; }
+table.figures-table { border-collapse: collapse; font-size: 13px; margin-top: 12px; width: 100%; }
+.figures-table th, .figures-table td { border-bottom: 1px solid #e3e3e3; padding: 4px 6px; text-align: left; }
+.figures-table th { background: #f4f4f4; font-weight: 600; }
+.figures-table tr.provisional td { color: #777; font-style: italic; }
+.figures-table tr.paid td:last-child { color: #1d6b38; font-weight: 600; }
+.figures-table tr.lost td:last-child { color: #a8231a; font-weight: 600; }
+""".replace("$FONT", charts.FONT)  # the charts' CJK stack
 
 LOADER = """
 (function () {
@@ -268,8 +315,9 @@ def render_html(day: str, p: Paths | None = None) -> str:
     con = open_published(p) if p.analytics.exists() else None
     try:
         tables = _existing_tables(con) if con is not None else set()
-        header = _header(day, con, tables, params)
-        sections = "".join(_section_html(s, i, con, tables, params, fmt) for i, s in enumerate(SECTIONS))
+        header = _header(day, p, con, tables, params)
+        text = {**fmt, "day": day}
+        sections = "".join(_section_html(s, i, con, tables, params, text) for i, s in enumerate(SECTIONS))
         published = _one(con, tables, "published", params)
     finally:
         if con is not None:

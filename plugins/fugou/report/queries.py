@@ -3,14 +3,18 @@
 Each query names the tables it needs (``requires``); when one of them is missing from the published
 copy, the report shows a "no data yet" note for that chart instead of running the query. Parameters
 are named: ``$day`` (the report's day, a DATE) and the window sizes from ``[report]`` in
-``config/fugou.toml``. Campaigns are labelled with their Chinese name from ``seeds.campaign_catalog``
-(``campaign_label``: the name, plus the campaign code when several variants on one channel share it).
-When a mart changes a column name, this file is the only one to adapt.
+``config/fugou.toml`` (``cohort_months`` and ``cohort_max_months`` default to 12 when not set).
+Campaigns are labelled with their Chinese name from ``seeds.campaign_catalog`` (``campaign_label``: the
+name, plus the campaign code when several variants on one channel share it). When a mart changes a
+column name, this file and :mod:`fugou.report.queries_outcomes` (the SQL of the money, funnel and cohort
+sections) are the only ones to adapt.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from fugou.report.queries_outcomes import CAMPAIGN_LABELS, COHORTS_SQL, MONEY_SQL
 
 
 @dataclass(frozen=True)
@@ -21,22 +25,8 @@ class Query:
     requires: tuple[str, ...]
 
 
-# the Chinese label of every campaign code (falls back to the code for a code missing from the catalog)
-_CAMPAIGN_LABELS = """
-campaign_labels as (
-    select
-        campaign_code,
-        campaign_name_zh,
-        channel as catalog_channel,
-        priority,
-        case
-            when count(*) over (partition by campaign_name_zh, channel) > 1
-                then campaign_name_zh || '（' || campaign_code || '）'
-            else campaign_name_zh
-        end as campaign_label
-    from seeds.campaign_catalog
-)
-"""
+MONEY = Query(MONEY_SQL, ("marts.fct_campaign_evaluation_by_campaign", "seeds.campaign_catalog"))
+COHORTS = Query(COHORTS_SQL, ("marts.dim_customers", "marts.fct_customer_stage_changes"))
 
 QUERIES: dict[str, Query] = {
     # ---- header figures -------------------------------------------------------------------------
@@ -172,7 +162,7 @@ QUERIES: dict[str, Query] = {
     # the day's sends ledger by campaign and channel (what actually left the warehouse)
     "sends": Query(
         f"""
-        with {_CAMPAIGN_LABELS}
+        with {CAMPAIGN_LABELS}
         select
             sends.campaign_code,
             coalesce(campaign_labels.campaign_label, sends.campaign_code) as campaign_label,
@@ -190,7 +180,7 @@ QUERIES: dict[str, Query] = {
     # the day's campaign decisions by campaign and outcome (suppressed split by reason)
     "decisions": Query(
         f"""
-        with {_CAMPAIGN_LABELS}
+        with {CAMPAIGN_LABELS}
         select
             decisions.campaign_code,
             coalesce(campaign_labels.campaign_label, decisions.campaign_code) as campaign_label,
@@ -213,7 +203,7 @@ QUERIES: dict[str, Query] = {
     # campaign × channel × window, with its 95% interval
     "lift": Query(
         f"""
-        with {_CAMPAIGN_LABELS},
+        with {CAMPAIGN_LABELS},
         closed as (
             select
                 *,
@@ -244,53 +234,28 @@ QUERIES: dict[str, Query] = {
         """,
         ("marts.fct_campaign_evaluation", "seeds.campaign_catalog"),
     ),
-    # the money of each campaign × channel × window over the latest send month that is over and whose
-    # windows have all closed by the day: coupon cost (face value redeemed) against incremental revenue,
-    # and ROI with its interval, from the monthly roll-up (summed cost, pooled revenue: ROI from the
-    # sums). Campaigns with neither a coupon cost nor a control group (service messages) are left out.
-    "money": Query(
-        f"""
-        with {_CAMPAIGN_LABELS},
-        closed as (
-            select
-                *,
-                row_number() over (
-                    partition by campaign_code, channel, window_days order by period_start desc
-                ) as recency_rank
-            from marts.fct_campaign_evaluation_by_campaign
-            where period_grain = 'month'
-                and period_end < $day
-                and last_send_date + cast(window_days as integer) <= $day
-        )
-        select
-            closed.campaign_code,
-            coalesce(campaign_labels.campaign_label, closed.campaign_code) as campaign_label,
-            closed.channel,
-            closed.window_days,
-            cast(closed.window_days as varchar) || '天' as window_label,
-            closed.period_start,
-            closed.contacted_customers,
-            closed.control_customers,
-            closed.coupon_redeemers,
-            closed.coupon_value_sent,
-            closed.coupon_cost,
-            closed.incremental_revenue,
-            closed.incremental_revenue_ci_low,
-            closed.incremental_revenue_ci_high,
-            closed.roi,
-            closed.roi_ci_low,
-            closed.roi_ci_high
-        from closed
-        left join campaign_labels on campaign_labels.campaign_code = closed.campaign_code
-        where closed.recency_rank = 1 and (closed.incremental_revenue is not null or closed.coupon_cost > 0)
-        order by campaign_labels.priority, closed.campaign_code, closed.channel, closed.window_days
-        """,
-        ("marts.fct_campaign_evaluation_by_campaign", "seeds.campaign_catalog"),
-    ),
-    # shop KPIs per week and month (long format: one row per period × KPI)
+    # "did it pay?": for each campaign × channel × window, the monthly roll-up of the latest send month
+    # that is final as of the day (the month is over and every window of its sends has ended) and, when a
+    # later month exists, the latest provisional one (its windows still open: numbers so far). Coupon
+    # cost against incremental revenue, ROI (the mart's: incremental revenue / coupon cost) with its
+    # interval, and the funnel counts: contacted → coupon redeemed → repurchased, beside the control
+    # group's natural repurchase. Campaigns with neither coupons nor a control group (service messages)
+    # are left out: there is nothing to weigh.
+    "money": MONEY,
+    "funnel": MONEY,
+    # shop KPIs per week and month (long format: one row per period × KPI). A period is complete when it
+    # ended by the day (and the mart's row is final); the current week and month are partial: measured
+    # through the day only
     "shop_kpis": Query(
         """
-        select period_grain, period_start, is_complete, kpi, value
+        select
+            period_grain,
+            period_start,
+            period_end,
+            coalesce(is_complete, false) and period_end <= $day as is_complete,
+            least(period_end, $day) as measured_through,
+            kpi,
+            value
         from marts.fct_shop_kpis
         unpivot (value for kpi in (
             repurchase_rate, purchase_frequency, spend_per_customer, wake_up_rate, unsubscribe_rate
@@ -300,4 +265,5 @@ QUERIES: dict[str, Query] = {
         """,
         ("marts.fct_shop_kpis",),
     ),
+    "cohorts": COHORTS,
 }
