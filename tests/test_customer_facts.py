@@ -252,6 +252,9 @@ def test_dim_customers_current_state_without_pii(shop):
     assert (dim["file_only"]["has_phone"], dim["file_only"]["has_email"]) == (False, True)
     assert dim["f1"]["has_opted_out"] is True and dim["fan_flag"]["sms_opt_in"] is True
     assert "exit" not in dim
+    # the first repurchase: the second order that counts (a fully refunded second order does not)
+    assert {c: dim[c]["second_order_date"] for c in ("f1", "f5", "t2000", "full_refund")} == {
+        "f1": None, "f5": D - dt.timedelta(days=13), "t2000": D - dt.timedelta(days=30), "full_refund": None}
     pii = query(shop, "select table_schema, table_name, column_name from information_schema.columns "
                       "where table_schema in ('staging', 'intermediate', 'marts') "
                       "and column_name in ('name', 'phone', 'email')")

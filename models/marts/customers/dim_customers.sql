@@ -24,6 +24,12 @@ opt_outs as (
 
 ),
 
+paid_orders as (
+
+    select * from {{ ref('int_orders_paid') }}
+
+),
+
 segments as (select * from {{ ref('rfm_segments') }}),
 
 tiers as (select * from {{ ref('member_tiers') }}),
@@ -48,6 +54,26 @@ known_customers as (
 
 ),
 
+-- one row per buyer: the day of the second paid order that counts as of the latest snapshot day (the
+-- first repurchase, for cohort retention), null for one-order customers
+second_orders as (
+
+    select customer_id, paid_date as second_order_date
+    from (
+        select
+            paid_orders.customer_id,
+            paid_orders.paid_date,
+            row_number() over (
+                partition by paid_orders.customer_id order by paid_orders.paid_date, paid_orders.order_id
+            ) as order_number
+        from paid_orders
+        where paid_orders.paid_date <= (select max(snapshot_date) from snapshot)
+            and {{ fugou_order_counts_as_of('paid_orders', '(select max(snapshot_date) from snapshot)') }}
+    ) as numbered
+    where order_number = 2
+
+),
+
 opted_out as (
 
     select distinct customer_id from opt_outs
@@ -61,6 +87,7 @@ final as (
         (select max(snapshot_date) from snapshot) as as_of_date,
         latest_snapshot.customer_id is not null as is_buyer,
         latest_snapshot.first_order_date,
+        second_orders.second_order_date,
         latest_snapshot.last_order_date,
         latest_snapshot.recency_days,
         coalesce(latest_snapshot.frequency, 0) as frequency,
@@ -92,6 +119,7 @@ final as (
     left join latest_snapshot on latest_snapshot.customer_id = known_customers.customer_id
     left join customers on customers.customer_id = known_customers.customer_id
     left join opted_out on opted_out.customer_id = known_customers.customer_id
+    left join second_orders on second_orders.customer_id = known_customers.customer_id
     left join segments on segments.segment_code = latest_snapshot.rfm_segment
     left join tiers on tiers.tier_code = latest_snapshot.member_tier
     left join types on types.type_code = latest_snapshot.customer_type
