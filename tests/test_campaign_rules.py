@@ -434,7 +434,7 @@ def test_manifest_and_ledger(shop):
     for entry in manifest["files"]:
         data = files[entry["file"]]
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
-        assert entry["rows"] == len(_rows(data))
+        assert entry["rows"] == len(_rows(data, entry["channel"]))
     d1 = shop["d1"]
     assert sorted((r["customer_id"], r["campaign_code"], r["outcome"]) for r in ledger1) == sorted(
         (k[0], k[1], r["outcome"]) for k, r in d1.items() if r["outcome"] in ("send", "control"))

@@ -10,8 +10,9 @@
   redeemed = Σ coupon_amount over the contacted with a coupon order in the window (one coupon per send:
   coupon_redeemers × coupon_amount when the amount did not change); incremental_revenue =
   (revenue_per_contacted - revenue_per_control) × contacted_customers, interval (m_t - m_c ± z·sqrt(s²_t/n_t
-  + s²_c/n_c)) × n_t from the per-customer revenue variances; roi = (incremental_revenue - coupon_cost) /
-  coupon_cost, interval from the revenue interval; null when coupon_cost is 0 or there is no control group.
+  + s²_c/n_c)) × n_t from the per-customer revenue variances; roi = incremental_revenue / coupon_cost
+  (revenue is what buyers paid after the coupon: the coupon is not subtracted twice), interval from the
+  revenue interval; null when coupon_cost is 0 or there is no control group.
 -#}
 
 with
