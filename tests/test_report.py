@@ -35,27 +35,23 @@ SNAPSHOT = [
 ]
 
 
-# dim_customers for the cohort curves: customer, first order, last order, paid orders
+# dim_customers for the cohort curves: customer, first order, second order, last order, paid orders
 BUYERS = [
     # cohort 2024-12 (5 customers)
-    ("k1", dt.date(2024, 12, 3), dt.date(2024, 12, 3), 1),    # never ordered again
-    ("k2", dt.date(2024, 12, 5), dt.date(2024, 12, 20), 2),   # second order in month 0
-    ("k3", dt.date(2024, 12, 10), dt.date(2025, 2, 14), 2),   # second order in month 2
-    ("k4", dt.date(2024, 12, 15), dt.date(2025, 3, 1), 3),    # type new -> repeat on 2025-01-10: month 1
-    # three orders, already past 'new' when the change history starts (2025-01-10): second order by
-    # 2025-01-09 at the latest (month 1), month 0 unknown
-    ("k5", dt.date(2024, 12, 1), dt.date(2025, 3, 20), 4),
-    # cohort 2025-03 (3 customers; 2 on 2025-03-19)
-    ("m1", dt.date(2025, 3, 2), dt.date(2025, 3, 15), 2),
-    ("m2", dt.date(2025, 3, 20), dt.date(2025, 3, 20), 1),
-    ("m3", dt.date(2025, 3, 5), dt.date(2025, 3, 28), 3),     # two orders on the first day: enters as repeat
-    ("old", dt.date(2024, 3, 15), dt.date(2024, 4, 1), 2),   # first order 13 months back: no cohort shown
-    ("nob", None, None, 0),                                   # in the customer file only
-]
-TYPE_CHANGES = [  # customer-type history (the earliest change of any kind is on 2025-01-10)
-    ("k4", dt.date(2025, 1, 10), "customer_type", "new", "repeat"),
-    ("k5", dt.date(2025, 2, 1), "customer_type", "repeat", "loyal"),   # not the second order
-    ("m3", dt.date(2025, 3, 5), "customer_type", None, "repeat"),
+    ("k1", dt.date(2024, 12, 3), None, dt.date(2024, 12, 3), 1),                     # never ordered again
+    ("k2", dt.date(2024, 12, 5), dt.date(2024, 12, 20), dt.date(2024, 12, 20), 2),   # second order in month 0
+    ("k3", dt.date(2024, 12, 10), dt.date(2025, 2, 14), dt.date(2025, 2, 14), 2),    # month 2
+    ("k4", dt.date(2024, 12, 15), dt.date(2025, 1, 10), dt.date(2025, 3, 1), 3),     # month 1
+    # one day apart but in the next calendar month: month 1, not month 0
+    ("k5", dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 3, 20), 4),
+    # cohort 2025-03 (5 customers; 4 on 2025-03-19, of whom 2 had ordered again by then)
+    ("m1", dt.date(2025, 3, 2), dt.date(2025, 3, 15), dt.date(2025, 3, 15), 2),
+    ("m2", dt.date(2025, 3, 20), None, dt.date(2025, 3, 20), 1),                      # first order after 03-19
+    ("m3", dt.date(2025, 3, 5), dt.date(2025, 3, 5), dt.date(2025, 3, 28), 3),       # two orders on the first day
+    ("m4", dt.date(2025, 3, 10), dt.date(2025, 3, 25), dt.date(2025, 3, 25), 2),     # second order after 03-19
+    ("m5", dt.date(2025, 3, 12), None, dt.date(2025, 3, 12), 1),
+    ("old", dt.date(2024, 3, 15), dt.date(2024, 4, 1), dt.date(2024, 4, 1), 2),      # 13 months back: not shown
+    ("nob", None, None, None, 0),                                                     # in the customer file only
 ]
 
 
@@ -118,16 +114,17 @@ def _create_customer_marts(con: duckdb.DuckDBPyConnection) -> None:
         ("a6", _day(-3), "member_tier", "regular", "senior"),       # a tier change: not a stage transition
         ("a7", _day(1), "lifecycle_stage", "active", "silent"),     # after the day
     ]
-    con.executemany("insert into marts.fct_customer_stage_changes values (?, ?, ?, ?, ?, 'x')",
-                    changes + TYPE_CHANGES)
+    con.executemany("insert into marts.fct_customer_stage_changes values (?, ?, ?, ?, ?, 'x')", changes)
 
     con.execute("""
         create table marts.dim_customers (
-            customer_id varchar, as_of_date date, is_buyer boolean, first_order_date date, last_order_date date,
-            frequency integer, monetary decimal(18, 2), customer_type varchar, lifecycle_stage varchar)
+            customer_id varchar, as_of_date date, is_buyer boolean, first_order_date date, second_order_date date,
+            last_order_date date, frequency integer, monetary decimal(18, 2), customer_type varchar,
+            lifecycle_stage varchar)
     """)
-    con.executemany("insert into marts.dim_customers values (?, ?, ?, ?, ?, ?, 0, 'x', 'x')",
-                    [(cid, D, frequency > 0, first, last, frequency) for cid, first, last, frequency in BUYERS])
+    con.executemany("insert into marts.dim_customers values (?, ?, ?, ?, ?, ?, ?, 0, 'x', 'x')",
+                    [(cid, D, frequency > 0, first, second, last, frequency)
+                     for cid, first, second, last, frequency in BUYERS])
 
 
 JAN, FEB, MAR = ((dt.date(2025, m, 1), dt.date(2025, m, days)) for m, days in ((1, 31), (2, 28), (3, 31)))

@@ -107,24 +107,48 @@ def test_funnel_sent_redeemed_repurchased_beside_the_control_group(rendered: Pag
 
 # ---- cohorts ------------------------------------------------------------------------------------
 
+MID = "2025-03-19"  # a Wednesday: the week and the month are not over
+
+
+def _cohort_points(page: str) -> dict[tuple[str, int], tuple[int, int, float, bool]]:
+    """(cohort, k) -> (customers, ordered again within k months, share, month over) of the cohort chart."""
+    return {(r["cohort"], r["months_since"]): (r["customers"], r["repurchased"], r["share"], r["is_complete"])
+            for r in rows(chart_specs(page)["cohorts"])}
+
 
 def test_cohort_curves(rendered: Page) -> None:
-    data = rows(chart_specs(rendered[2])["cohorts"])
-    got = {(r["cohort"], r["months_since"]): (r["customers"], r["repurchased"], r["uncertain"], r["is_complete"])
-           for r in data}
-    # 2024-12: k2 in month 0 (two orders: the last is the second), k4 in month 1 (type history), k3 in month 2;
-    # k5's second order is before the history started (2025-01-10): certain by month 1, unknown in month 0.
-    # No cohort of 2024-03 (13 months back), no customer without an order.
-    assert got == {("2024-12", 0): (5, 1, 1, True), ("2024-12", 1): (5, 3, 0, True), ("2024-12", 2): (5, 4, 0, True),
-                   ("2024-12", 3): (5, 4, 0, True), ("2025-03", 0): (3, 2, 0, True)}
-    first = data[0]
-    assert (first["cohort"], first["months_since"], first["share"], first["share_max"]) == ("2024-12", 0, 0.2, 0.4)
-    assert first["is_lower_bound"] and not data[1]["is_lower_bound"]
+    """By hand from test_report.BUYERS (second_order_date), on 2025-03-31 (every month so far is over).
+    2024-12: k2 ordered again in month 0, k4 (2025-01-10) and k5 (first 12-31, second 01-01: the next
+    calendar month) in month 1, k3 in month 2, k1 never -> 1, 3, 4, 4 of 5. 2025-03: m1, m3, m4 of 5.
+    No cohort of 2024-03 (13 months back), none for the months without a first order, no customer
+    without an order."""
+    spec = chart_specs(rendered[2])["cohorts"]
+    assert _cohort_points(rendered[2]) == {
+        ("2024-12", 0): (5, 1, 0.2, True), ("2024-12", 1): (5, 3, 0.6, True), ("2024-12", 2): (5, 4, 0.8, True),
+        ("2024-12", 3): (5, 4, 0.8, True), ("2025-03", 0): (5, 3, 0.6, True)}
+    # complete points only: a solid line and filled points, no bounds, no dashed tail
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "point"]
+    assert not any("share_max" in r or "uncertain" in r for r in rows(spec))
+
+
+def test_cohort_curves_so_far(tmp_path: Path) -> None:
+    """On 2025-03-19 March is not over: 2025-03 has 4 customers so far (m2's first order is on 03-20), of
+    whom m1 and m3 ordered again by the day (m4's second order, 03-25, is after it) -> 2 of 4, so far;
+    2024-12's month 3 (March) is so far too, and month 2 is the last complete point before the tail."""
+    p = Paths(tmp_path)
+    build_analytics(p.analytics)
+    page = render_report(MID, p).read_text(encoding="utf-8")
+    assert _cohort_points(page) == {
+        ("2024-12", 0): (5, 1, 0.2, True), ("2024-12", 1): (5, 3, 0.6, True), ("2024-12", 2): (5, 4, 0.8, True),
+        ("2024-12", 3): (5, 4, 0.8, False), ("2025-03", 0): (4, 2, 0.5, False)}
+    in_tail = {(r["cohort"], r["months_since"]) for r in rows(chart_specs(page)["cohorts"]) if r["in_tail"]}
+    assert in_tail == {("2024-12", 2), ("2024-12", 3), ("2025-03", 0)}
+    hollow, label = chart_specs(page)["cohorts"]["layer"][-2:]
+    assert hollow["mark"]["filled"] is False and hollow["transform"] == [{"filter": "!datum.is_complete"}]
+    assert label["encoding"]["text"] == {"value": "至今 so far"}
 
 
 # ---- complete and partial periods -------------------------------------------------------------------
-
-MID = "2025-03-19"  # a Wednesday: the week and the month are not over
 
 
 def test_partial_month_and_week_are_flagged(tmp_path: Path) -> None:
@@ -150,11 +174,6 @@ def test_partial_month_and_week_are_flagged(tmp_path: Path) -> None:
     assert not kpis[("month", "2025-01-01")]["in_tail"]
     assert not kpis[("week", "2025-03-17")]["is_complete"]
     assert f"measured through {MID}" in page
-    # the cohort of March so far: m1 and m3 (m2's first order is after MID), both ordered again in March
-    cohorts = {(r["cohort"], r["months_since"]): r for r in rows(chart_specs(page)["cohorts"])}
-    assert (cohorts[("2025-03", 0)]["customers"], cohorts[("2025-03", 0)]["share"]) == (2, 1.0)
-    assert not cohorts[("2025-03", 0)]["is_complete"] and not cohorts[("2024-12", 3)]["is_complete"]
-    assert cohorts[("2024-12", 2)]["is_complete"] and cohorts[("2024-12", 2)]["in_tail"]
 
 
 # ---- links ------------------------------------------------------------------------------------------

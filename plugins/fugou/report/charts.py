@@ -252,15 +252,13 @@ def shop_kpis(rows: Rows) -> dict[str, Any]:
 def cohorts(rows: Rows) -> dict[str, Any]:
     """Cumulative share of each monthly cohort with a second order, by months since the first order.
 
-    A point whose month is not over is hollow on a dashed segment, labelled 至今 so far; where the second order's
-    month is not published for some customers the point is a lower bound, with a thin bar up to the
-    upper bound (``share_max``).
+    ``months_since`` = k counts calendar months: a second order in the month of the first is k = 0, in the
+    next month k = 1, and so on. A point whose month is not over is hollow on a dashed segment, labelled
+    至今 so far: it may still rise.
     """
     for row in rows:
         customers = row["customers"] or 0
         row["share"] = row["repurchased"] / customers if customers else None
-        row["share_max"] = (row["repurchased"] + row["uncertain"]) / customers if customers else None
-        row["is_lower_bound"] = bool(row["uncertain"])
     mark_tails(rows, ("cohort",), "months_since")
     cohorts_sorted = sorted({r["cohort"] for r in rows})
     x = alt.X("months_since:Q", title="首单后月数 months since the first order (0 = the first month)",
@@ -272,11 +270,6 @@ def cohorts(rows: Rows) -> dict[str, Any]:
                alt.Tooltip("customers:Q", title="customers in cohort", format=","),
                alt.Tooltip("repurchased:Q", title="ordered again by then", format=","),
                alt.Tooltip("share:Q", title="share", format=".1%"),
-               alt.Tooltip("share_max:Q", title="share, upper bound", format=".1%"),
                alt.Tooltip("is_complete:N", title="month over")]
-    base = alt.Chart()
-    layers = _complete_and_partial(rows, base, x, y, color, tooltip, "至今 so far")
-    if any(row["is_lower_bound"] for row in rows):
-        layers.insert(0, base.mark_rule(strokeWidth=3, opacity=0.35).encode(
-            x=x, y=y, y2="share_max:Q", color=color).transform_filter("datum.is_lower_bound"))
+    layers = _complete_and_partial(rows, alt.Chart(), x, y, color, tooltip, "至今 so far")
     return _spec(alt.layer(*layers, data=_data(rows)).properties(width=WIDTH, height=300))

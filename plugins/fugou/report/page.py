@@ -78,13 +78,12 @@ SECTIONS: tuple[Section, ...] = (
             "(status final): response rate minus the control group's natural repurchase rate, with its 95% "
             "confidence interval. An interval crossing zero is no proven effect.", charts.lift),
     Section("cohorts", "复购曲线 · Monthly cohort retention",
-            "Customers by month of first order (the last {cohort_months} months), and the share of each cohort "
-            "who ordered a second time within k months (k = 0: in the month of the first order), up to "
-            "{cohort_max_months} months. Solid lines join months that are over; a month not over by {day} is a "
-            "hollow point on a dashed segment (至今 so far). The day of the second order is not published as "
-            "such: it is last_order_date for two-order customers and the day the customer type rose above 新客户 "
-            "(stage-change history) for more; where that history starts too late, the point is a lower bound "
-            "(a thin bar up to the upper bound).", charts.cohorts),
+            "Customers by month of first order (the last {cohort_months} months), and the cumulative share of each "
+            "cohort whose second paid order (dim_customers.second_order_date) came within k calendar months of "
+            "the first: in a month at most k months after the month of the first order (k = 0: in that month "
+            "itself; a first order late in a month leaves less time for k = 0), for k up to {cohort_max_months}. "
+            "Solid lines join months that are over; a month not over by {day} is a hollow point on a dashed "
+            "segment (至今 so far: second orders through {day} only, it may still rise).", charts.cohorts),
     Section("shop_kpis", "店铺指标 · Shop KPIs",
             "Weekly and monthly retention KPIs: repurchase rate, purchase frequency, spend per customer, "
             "wake-up rate of silent and sleeping customers, unsubscribe rate. Solid lines join complete "

@@ -26,7 +26,7 @@ class Query:
 
 
 MONEY = Query(MONEY_SQL, ("marts.fct_campaign_evaluation_by_campaign", "seeds.campaign_catalog"))
-COHORTS = Query(COHORTS_SQL, ("marts.dim_customers", "marts.fct_customer_stage_changes"))
+COHORTS = Query(COHORTS_SQL, ("marts.dim_customers",))
 
 QUERIES: dict[str, Query] = {
     # ---- header figures -------------------------------------------------------------------------

@@ -81,66 +81,29 @@ MONEY_SQL = f"""
         ranked.period_start
     """
 
-# Monthly cohorts: the buyers of each of the last $cohort_months first-order months (dim_customers), and
-# the cumulative share of them whose second paid order came within k calendar months of the first
-# (k = 0: in the first month itself). No published mart has the day of the second order, so it is
-# pieced together: two paid orders in all -> it is last_order_date (dim_customers); three or more ->
-# the day the customer type first rose above 'new' (fct_customer_stage_changes, kept from the first
-# built day). A customer of three or more orders who was already past 'new' when that history starts
-# certainly had the second order by min(last_order_date, the day before the history starts): counted
-# from that month on, so an earlier point is a lower bound and the customer is counted as
-# "uncertain" there (share_max = the upper bound). A point whose month is not over is partial.
+# Monthly cohorts: the buyers of each of the last $cohort_months first-order months (month of
+# dim_customers.first_order_date), and for k = 0..$cohort_max_months the cumulative share of them whose
+# second paid order (dim_customers.second_order_date) came within k calendar months of the first: the
+# month of the second order is at most k months after the month of the first, i.e.
+# date_diff('month', cohort_month, month of second_order_date) <= k (k = 0: in the month of the first
+# order itself). A second order after the report's day does not count yet. The point (cohort, k) is
+# complete once calendar month cohort_month + k is over by $day; before that it is partial (so far).
 COHORTS_SQL = """
-    with history as (
-        select min(change_date) as history_start from marts.fct_customer_stage_changes
-    ),
-    buyers as (
-        select customer_id, first_order_date, last_order_date, frequency,
-            date_trunc('month', first_order_date) as cohort_month
+    with buyers as (
+        select
+            date_trunc('month', first_order_date) as cohort_month,
+            case when second_order_date <= $day then date_diff(
+                'month', date_trunc('month', first_order_date), date_trunc('month', second_order_date))
+            end as months_to_second
         from marts.dim_customers
         where first_order_date is not null
             and frequency >= 1
             and first_order_date <= $day
             and first_order_date >= date_trunc('month', $day) - to_months(cast($cohort_months as integer) - 1)
     ),
-    reached_two as (
-        select changes.customer_id, min(changes.change_date) as reached_on
-        from marts.fct_customer_stage_changes as changes
-        inner join buyers on buyers.customer_id = changes.customer_id and buyers.frequency >= 3
-        where changes.change_kind = 'customer_type'
-            and changes.to_value <> 'new'
-            and (changes.from_value is null or changes.from_value = 'new')
-            and changes.change_date <= $day
-        group by changes.customer_id
-    ),
-    second_orders as (
-        select
-            buyers.cohort_month,
-            case
-                when buyers.frequency = 2 then buyers.last_order_date
-                when reached_two.reached_on is not null
-                    then greatest(reached_two.reached_on, buyers.first_order_date)
-                when buyers.frequency >= 3
-                    then least(buyers.last_order_date, coalesce(history.history_start, $day + 1) - 1)
-            end as second_by,
-            buyers.frequency >= 3 and reached_two.reached_on is null as is_uncertain
-        from buyers
-        cross join history
-        left join reached_two on reached_two.customer_id = buyers.customer_id
-    ),
-    offsets as (
-        select
-            cohort_month,
-            case when second_by <= $day
-                then date_diff('month', cohort_month, date_trunc('month', second_by)) end as months_to_second,
-            coalesce(is_uncertain, false) as is_uncertain,
-            count(*) as customers
-        from second_orders
-        group by all
-    ),
     grid as (
         select cohorts.cohort_month, cohorts.customers, steps.months_since
-        from (select cohort_month, sum(customers) as customers from offsets group by cohort_month) as cohorts
+        from (select cohort_month, count(*) as customers from buyers group by cohort_month) as cohorts
         cross join range(0, cast($cohort_max_months as integer) + 1) as steps(months_since)
         where cohorts.cohort_month + to_months(cast(steps.months_since as integer)) <= $day
     )
@@ -149,13 +112,11 @@ COHORTS_SQL = """
         grid.cohort_month,
         grid.months_since,
         grid.customers,
-        coalesce(sum(offsets.customers) filter (where offsets.months_to_second <= grid.months_since), 0)
-            as repurchased,
-        coalesce(sum(offsets.customers) filter (
-            where offsets.is_uncertain and offsets.months_to_second > grid.months_since), 0) as uncertain,
+        count(buyers.months_to_second) as repurchased,
         grid.cohort_month + to_months(cast(grid.months_since as integer) + 1) <= $day + 1 as is_complete
     from grid
-    left join offsets on offsets.cohort_month = grid.cohort_month
+    left join buyers
+        on buyers.cohort_month = grid.cohort_month and buyers.months_to_second <= grid.months_since
     group by all
     order by grid.cohort_month, grid.months_since
     """
