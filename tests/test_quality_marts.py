@@ -436,7 +436,13 @@ def build_marts(con, *, names: tuple[str, str] = ("张三", "李四"), coupon_co
         create view intermediate.int_campaign_exportable_rows as
         select d.decision_date, d.customer_id, d.campaign_code, d.campaign_name_zh, d.channel, d.outcome,
                d.coupon_code, d.coupon_amount, false as is_service, false as is_promotional,
-               c.name, c.phone, c.email
+               c.name, c.phone, c.email, d.decision_date + 1 as delivery_date, null::varchar as platform_nick,
+               null::varchar as offer_zh, d.coupon_amount as coupon_face_value, 0::decimal(14, 2) as coupon_threshold,
+               null::date as coupon_valid_from, null::date as coupon_valid_until,
+               '普通会员' as member_tier_name_zh, '95折' as member_discount_label_zh, null::date as last_order_date,
+               null::integer as paid_orders, null::decimal(14, 2) as monetary, null::varchar as message_subject,
+               c.name || '，您好' as message, length(c.name) + 3 as message_chars, 1 as sms_parts,
+               null::varchar as survey_questions, 1 as list_position
         from marts.fct_campaign_decisions as d
         left join raw.customers as c on c.customer_id = d.customer_id
     """)
@@ -468,8 +474,10 @@ def test_marts_gate_counts_formula_cells_of_the_send_lists_without_showing_them(
     result = quality.run_gate("marts", DAY, fugou_home)
     assert result.passed
     names = check(result, "campaigns.export_cells.no_formula_in_names")
-    assert (names.status, names.severity, names.unexpected_count) == ("failed", "warning", 1)
-    assert names.examples == [{"column_name": "name", "cells": 2, "formula_cells": 2}]
+    # the name, and the message that starts with it (customer text: a warning, written behind a ')
+    assert (names.status, names.severity, names.unexpected_count) == ("failed", "warning", 2)
+    assert names.examples == [{"column_name": "message", "cells": 2, "formula_cells": 2},
+                              {"column_name": "name", "cells": 2, "formula_cells": 2}]
     assert check(result, "campaigns.export_cells.no_formula_in_checked_cells").status == "passed"
     assert "HYPERLINK" not in str(result) and "SUM(1+1)" not in str(result)
 

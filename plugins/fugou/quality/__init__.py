@@ -10,7 +10,9 @@ skipped, and the result says so). Each gate
 2. validates them in an ephemeral GX context,
 3. appends every expectation's outcome to ``ops.quality_results`` (skipped suites and checks too),
 4. renders GX Data Docs to ``$FUGOU_HOME/quality/data_docs/index.html`` (validation results are kept as
-   JSON under ``$FUGOU_HOME/quality/validations/``, so the index lists past runs as well), and
+   JSON under ``$FUGOU_HOME/quality/validations/``, so the index lists past runs as well), with fugou's own
+   page of the run at ``data_docs/fugou/<layer>.html`` and a box linking to it on the index; the folder
+   opens with no network (the CDN files GX asks for are served from copies in ``quality/static``), and
 5. raises :class:`QualityGateError` (with a readable summary) when a blocking expectation failed.
    Warning-level failures (``[quality] warning`` in ``config/fugou.toml``) are recorded and returned.
 
@@ -20,6 +22,9 @@ The suites are imported from ``<repo>/expectations`` as the package ``fugou_expe
 * :mod:`fugou.quality.results`: :class:`CheckResult`, :class:`GateResult`, :class:`QualityGateError`;
 * :mod:`fugou.quality.reads`: the warehouse read into batches (:func:`raw_batches`, :func:`marts_batches`);
 * :mod:`fugou.quality.validate`: the GX context and :func:`check_batches`;
+* :mod:`fugou.quality.pages`: fugou's page of a gate run and the box on the GX index;
+* :mod:`fugou.quality.offline`: Data Docs without CDNs (``python -m fugou.quality.offline`` for an old folder);
+* :mod:`fugou.quality.gx_site`: the GX index builder that keeps the other gate's suite pages;
 * :mod:`fugou.quality.gate`: :func:`load_suites`, :func:`quality_config`, :func:`store_results`, :func:`run_gate`.
 """
 

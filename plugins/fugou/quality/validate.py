@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import math
+import time
 import uuid
 from typing import Any
 
@@ -50,7 +51,8 @@ def _context(p: Paths, config: dict[str, Any]):
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(p.quality / "data_docs"),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # keeps the other gate's suite pages (see fugou.quality.gx_site)
+                "site_index_builder": {"module_name": "fugou.quality.gx_site", "class_name": "KeepingSiteIndexBuilder"},
             }
         },
     )
@@ -189,7 +191,7 @@ def check_batches(
         for check, why in batch.skipped_checks.items():
             checks.append(CheckResult(batch.suite.name, batch.table, f"{batch.suite.name}.{check}", None, None,
                                       "critical", "skipped", details=why))
-    docs_index = None
+    result = GateResult(layer, day, uuid.uuid4().hex, checked_at, checks)
     if docs:
         # render only this run's validations and suites (an empty list would re-render everything);
         # the index still lists the latest data_docs_max_results validations of every run
@@ -199,10 +201,41 @@ def check_batches(
             and key.run_id.run_time == run_id.run_time
         ]
         keys += [ExpectationSuiteIdentifier(name=b.suite.name) for b in batches if isinstance(b, suites.Batch)]
-        keys = keys or [ExpectationSuiteIdentifier(name="(nothing validated)")]
-        try:
-            urls = context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=keys)
-            docs_index = str(p.quality / "data_docs" / "index.html") if urls else None
-        except Exception:  # Data Docs are a report, never a reason to fail a gate
-            log.exception("building Great Expectations Data Docs failed")
-    return GateResult(layer, day, uuid.uuid4().hex, checked_at, checks, docs_index)
+        result.data_docs = _build_docs(context, p, result, keys)
+    return result
+
+
+def _build_docs(context, p: Paths, result: GateResult, keys: list) -> str | None:
+    """Render the GX Data Docs of ``keys``, fugou's page of ``result`` and make the folder work offline
+    (:mod:`fugou.quality.offline`); the index's path, or None if GX could not render it."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    from fugou.quality.offline import localize_data_docs
+    from fugou.quality.pages import write_gate_page
+
+    docs = p.quality / "data_docs"
+    started = time.time() - 2  # file times are coarse on some file systems
+    docs_index = None
+    try:
+        urls = context.build_data_docs(
+            site_names=[DOCS_SITE],
+            resource_identifiers=keys or [ExpectationSuiteIdentifier(name="(nothing validated)")],
+        )
+        docs_index = str(docs / "index.html") if urls else None
+    except Exception:  # Data Docs are a report, never a reason to fail a gate
+        log.exception("building Great Expectations Data Docs failed")
+    try:
+        gx_pages = {}
+        for key in keys:
+            if isinstance(key, ValidationResultIdentifier):
+                page = "validations/" + "/".join(key.to_tuple()) + ".html"
+                if (docs / page).is_file():
+                    gx_pages[key.expectation_suite_identifier.name] = page
+        write_gate_page(result, docs, gx_pages)
+        localize_data_docs(docs, since=started)
+    except Exception:
+        log.exception("writing the quality gate page or localizing the Data Docs failed")
+    return docs_index
