@@ -15,6 +15,10 @@ vars and seeds. Every task runs in the one-slot pool ``fugou_warehouse`` (DuckDB
 still running (``fugou.orchestration.guard``): the decisions of a day depend on what was sent
 before it, and a run never waits silently. Any calendar day can be run (no first day); every task
 has a timeout (``[run]`` in config).
+
+**Param** ``force_exports`` (default false; ``fugou run --date D --force-exports`` sets it through the run's
+conf ``{"force_exports": true}``): replace the day's send lists when they were already exported and the
+decisions changed; without it they are kept (the export's rerun rule) and the task logs how to replace them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from fugou.settings import setting
 
@@ -51,6 +55,11 @@ def _record_failure(context) -> None:
     },
     tags=["fugou"],
     doc_md=__doc__,
+    params={
+        "force_exports": Param(False, type="boolean",
+                               description="replace send lists already exported when the decisions changed "
+                                           "(fugou run --force-exports)"),
+    },
 )
 def fugou_daily():
     @task
@@ -82,11 +91,21 @@ def fugou_daily():
         return pipeline.gate("marts", logical_date)
 
     @task
-    def export_send_lists(_: dict, logical_date=None) -> dict:
-        """The day's send lists and sends ledger, in date order: fails at once if the day before failed."""
+    def export_send_lists(_: dict, logical_date=None, params=None) -> dict:
+        """The day's send lists and sends ledger, in date order: fails at once if the day before failed.
+        Lists already exported are kept unless the run's param ``force_exports`` is true."""
+        import logging
+
         from fugou.orchestration import pipeline
 
-        return pipeline.export_send_lists(logical_date, in_date_order=True)
+        force = bool((params or {}).get("force_exports", False))
+        result = pipeline.export_send_lists(logical_date, force=force, in_date_order=True)
+        if result.get("status") == "kept":
+            logging.getLogger(__name__).warning(
+                "send lists of %s kept (already exported, decisions differ): to replace them, rerun "
+                "`fugou run --date %s --force-exports` (or trigger the DAG with conf {\"force_exports\": true})",
+                result["day"], result["day"])
+        return result
 
     @task
     def export_evaluations(_: dict, logical_date=None) -> dict:

@@ -25,3 +25,46 @@ def test_a_day_is_done_until_a_landing_file_changes(fugou_home: Paths, warehouse
     # a late file for an earlier day lands: the latest day must run again
     _land(fugou_home, "2025-02-28", "order_id,customer_id,paid_at,amount\no0,c1,2025-02-28 10:00:00,10\n")
     assert not _already_done(fugou_home, "2025-03-02")
+
+
+def test_the_first_run_backfills_enough_days_for_final_evaluations(fugou_home: Paths, capsys) -> None:
+    """`make run` on a (smaller) demo shop: the last `quickstart.history_days` days are processed, so the
+    published evaluation has final 10- and 30-day results for several campaigns and the report's lift and
+    ROI charts have data; the overview tells sends from control and names every output."""
+    import duckdb
+
+    from fugou.cli.quickstart import history_days, quickstart
+    from fugou.demo import generate
+    from fugou.ingest.history import import_history
+
+    demo = fugou_home.home / "demo"
+    generate(demo, customers=4000, days=400, end_date="2025-06-30")
+    for entity in ("orders", "order_items", "customers", "opt_outs"):
+        import_history(demo / f"{entity}.csv", entity=entity, p=fugou_home)
+    day = latest_landing_day(fugou_home)
+    assert day == "2025-06-30"
+    before = history_days(fugou_home, day)
+    assert (len(before), before[0], before[-1]) == (32, "2025-05-29", "2025-06-29")  # 33 days with the last
+
+    assert quickstart(fugou_home, progress=lambda _: None) == day
+    con = duckdb.connect(str(fugou_home.analytics), read_only=True)
+    try:
+        finals = dict(con.execute(
+            "select window_days, count(distinct campaign_code) from marts.fct_campaign_evaluation "
+            "where status = 'final' group by 1").fetchall())
+        runs = con.execute("select count(distinct run_day) from ops.runs where status = 'success'").fetchone()[0] \
+            if con.execute("select count(*) from information_schema.tables where table_schema = 'ops' "
+                           "and table_name = 'runs'").fetchone()[0] else None
+    finally:
+        con.close()
+    assert finals.get(10, 0) >= 5 and finals.get(30, 0) >= 5, finals
+    if runs is not None:
+        assert runs == 33
+    out = capsys.readouterr().out
+    assert "to send:" in out and "held out as control groups (not sent):" in out
+    for name in ("report:", "send lists:", "analytics database:"):
+        assert name in out, out
+    assert "final 30-day results" in out
+    assert (fugou_home.reports / day / "index.html").exists()
+    # a second call does nothing
+    assert _already_done(fugou_home, day)

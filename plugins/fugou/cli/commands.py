@@ -1,14 +1,23 @@
-"""The ``fugou`` command line. ``fugou --help`` lists the commands; ``fugou <command> --help`` explains one."""
+"""The ``fugou`` command line. ``fugou --help`` lists the commands; ``fugou <command> --help`` explains one.
+
+An expected failure ends in one line on stderr (``fugou <command>: what happened, where the details are,
+what to do``), never a traceback, and a distinct exit status (:class:`fugou.errors.ExitCode`, listed by
+``fugou --help``): 0 ok; 1 the run or the command failed or was refused; 2 usage error; 3 ``fugou explain``:
+unknown customer; 4 ``fugou explain``: day not built yet; 5 ``fugou sql``: the query has an error;
+130 interrupted; 141 stdout closed before all output was written (``fugou status | head -1``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from fugou.errors import ExitCode, exit_codes_help
 from fugou.settings import paths
 
 ENTITIES = ("orders", "order_items", "customers", "opt_outs")
@@ -32,7 +41,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _say(f"demo shop written to {out} in {time.monotonic() - started:.1f}s: {summary}")
     if args.do_import:
         _import_demo(out)
-    return 0
+    return ExitCode.OK
 
 
 def _import_demo(folder: Path) -> None:
@@ -62,7 +71,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                  f"download; the last complete day is {complete}: run `fugou run --date {complete}`; {cut} will "
                  f"be completed by the next export (re-import it under the same file name: changed days are "
                  f"reloaded)")
-    return 0
+    return ExitCode.OK
 
 
 def _remove_leftovers() -> None:
@@ -80,12 +89,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     _remove_leftovers()
     _say(f"running fugou_daily for {args.date} (Airflow, metadata DB under {paths().airflow_home}) ...")
-    result = run_dag(args.date, allow_open_day=args.allow_open_day)
+    result = run_dag(args.date, allow_open_day=args.allow_open_day, force_exports=args.force_exports)
     for warning in result.warnings:
         _say(f"WARNING: {warning}")
     _say(f"done in {time.monotonic() - started:.0f}s: all {result.tasks} tasks succeeded; log: {result.log}")
     _print_summary(args.date)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -96,28 +105,27 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     check_day_has_ended(args.end, allow_open_day=args.allow_open_day)
     _remove_leftovers()
     backfill(args.start, args.end, force_exports=args.force_exports, progress=_say)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
     """Query the published analytics database (read-only: queries only, no file outside the published marts)."""
     import duckdb
 
-    from fugou.cli.query import open_readonly, print_result, shell
+    from fugou.cli.query import open_readonly, print_result, query_error, shell
 
     con = open_readonly(warehouse=args.warehouse)
     try:
         if args.query:
             try:
                 print_result(con, " ".join(args.query), as_csv=args.csv)
-            except duckdb.Error as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 1
+            except duckdb.Error as exc:  # one line, and BAD_SQL for a query DuckDB cannot run
+                raise query_error(exc) from None
         else:
             shell(con)
     finally:
         con.close()
-    return 0
+    return ExitCode.OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -125,15 +133,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     from fugou.cli.status import print_status
 
     print_status(limit=args.limit)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Why did this customer get (or not get) a campaign on that day?"""
     from fugou.cli.explain import explain
 
-    _say(explain(args.customer, args.date))
-    return 0
+    _say(explain(args.customer, args.date, strict=True))
+    return ExitCode.OK
 
 
 def cmd_quickstart(args: argparse.Namespace) -> int:
@@ -141,13 +149,13 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
     from fugou.cli.quickstart import quickstart
 
     quickstart(progress=_say)
-    return 0
+    return ExitCode.OK
 
 
 def _print_summary(day: str) -> None:
-    from fugou.cli.status import print_day_summary
+    from fugou.cli.summary import day_overview, print_overview
 
-    print_day_summary(day)
+    print_overview(day_overview(day))
 
 
 def _day(value: str) -> str:
@@ -157,12 +165,32 @@ def _day(value: str) -> str:
         raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {value!r}") from None
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fugou")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "unknown (not installed)"
+
+
+def _mapping_help() -> str:
+    from fugou.ingest.mappings import BUILT_IN
+
+    return (f"column mapping: built in {', '.join(sorted(BUILT_IN))}, or the name of a [mappings.<name>] "
+            "section of the config; auto-detected when omitted")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fugou",
-        description="fugou (复购): daily old-customer marketing for an e-commerce shop. "
+        description="fugou (复购): daily old-customer marketing for an e-commerce shop.\n"
         "Data lives under $FUGOU_HOME (default ./data).",
+        epilog=exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"fugou {_version()}",
+                        help="print the version of fugou and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="<command>")
 
     demo = sub.add_parser("demo", help="generate a deterministic demo shop (history files)",
@@ -180,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description=cmd_import.__doc__)
     imp.add_argument("files", nargs="+", help="CSV/TSV (UTF-8 or GBK, optionally .gz) or Parquet files")
     imp.add_argument("--entity", choices=ENTITIES, default="orders")
-    imp.add_argument("--mapping", default=None, help="column mapping from config (e.g. taobao); auto-detected")
+    imp.add_argument("--mapping", default=None, help=_mapping_help())
     imp.add_argument("--as-of", type=_day, default=None, help="day a customer list is valid from")
     imp.add_argument("--encoding", default=None,
                      help="text encoding of the files (e.g. big5, shift_jis) when it is neither UTF-8 nor GBK")
@@ -190,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_day, required=True, help="the shop day to process (an ended day)")
     run.add_argument("--allow-open-day", action="store_true",
                      help="process a day that has not ended yet in the shop's time zone (its orders are incomplete)")
+    run.add_argument("--force-exports", action="store_true",
+                     help="rewrite the day's send lists if they were already exported and the decisions changed "
+                          "(default: keep them)")
     run.set_defaults(func=cmd_run)
 
     bf = sub.add_parser("backfill", help="process a range of past days, oldest first",
@@ -227,6 +258,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fugou`` command ``argv`` (default ``sys.argv[1:]``); returns its exit status (:class:`ExitCode`).
+
+    A reader that goes away early (``fugou status | head -1``) ends the command quietly with
+    :data:`ExitCode.CLOSED_PIPE`: the rest of the output is discarded (the Python docs' SIGPIPE recipe).
+    """
+    try:
+        try:
+            return int(_run(argv))
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        _discard_stdout()
+        return int(ExitCode.CLOSED_PIPE)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered (flushed again at exit) goes nowhere, silently."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # stdout replaced by an object without a descriptor
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from fugou.settings import owner_only_files
@@ -241,14 +299,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return args.func(args)
         return args.func(args)
     except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a clear message, not a traceback, for expected failures
-        from fugou.errors import is_user_error
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # one clear line, not a traceback, for expected failures
+        from fugou.errors import exit_code, is_user_error, one_line
 
         if not is_user_error(exc):
             raise
-        print(f"fugou {args.command}: {exc}", file=sys.stderr)
-        return 1
+        print(f"fugou {args.command}: {one_line(exc)}", file=sys.stderr)
+        return exit_code(exc)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,12 @@ with its outcome and the suppression reason dbt recorded, and for each campaign 
 not consider the customer that day, the catalog's conditions (trigger, audience, filters) next to the
 customer's facts. It decides nothing itself: dbt is the only rule engine (DESIGN.md), so whether a
 condition holds is read from the decisions, never re-computed here.
+
+When there is nothing to explain, ``fugou explain`` says why in one line and exits non-zero
+(:class:`fugou.errors.ExitCode`): a day with no snapshot at all has not been built (exit 4,
+:class:`~fugou.errors.DayNotBuilt`); a customer id the warehouse does not know, on any day or in the
+customer file, is unknown (exit 3, :class:`~fugou.errors.UnknownCustomer`). A known customer without a
+snapshot row that day (no paid order by then) is an answer, not an error (exit 0).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from fugou.errors import DayNotBuilt, UnknownCustomer, UserError
 from fugou.publish.access import open_published, open_warehouse_read_only
 from fugou.settings import Paths, paths
 
@@ -71,17 +78,45 @@ def _conditions(campaign: dict[str, Any]) -> str:
     return ", ".join(shown) or "no conditions in the catalog"
 
 
-def explain(customer_id: str, day: str, p: Paths | None = None) -> str:
-    """A readable account of the customer's facts and campaign decisions on ``day``."""
+def _exists(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> bool:
+    try:
+        return con.execute(f"select exists ({sql})", params).fetchone()[0]
+    except duckdb.CatalogException:  # the mart is not there (nothing built yet)
+        return False
+
+
+def missing_row_reason(con: duckdb.DuckDBPyConnection, customer_id: str, day: str) -> UserError | None:
+    """Why the customer has no snapshot row of ``day``: :class:`DayNotBuilt` (no snapshot of the day at all),
+    :class:`UnknownCustomer` (the id is nowhere in the marts), or None (a known customer, no paid order yet)."""
+    if not _exists(con, "select 1 from marts.fct_customer_snapshot where snapshot_date = ?", [day]):
+        return DayNotBuilt(f"day {day} has not been built yet: run `fugou run --date {day}` or `fugou backfill`")
+    known = _exists(con, "select 1 from marts.fct_customer_snapshot where customer_id = ?", [customer_id]) \
+        or _exists(con, "select 1 from marts.dim_customers where customer_id = ?", [customer_id])
+    if not known:
+        return UnknownCustomer(f"customer {customer_id} is not in the warehouse (check the id; ids are case-sensitive)")
+    return None
+
+
+def explain(customer_id: str, day: str, p: Paths | None = None, *, strict: bool = False) -> str:
+    """A readable account of the customer's facts and campaign decisions on ``day``.
+
+    With no snapshot row to explain, the text says why (:func:`missing_row_reason`); ``strict`` (the
+    command) raises :class:`DayNotBuilt` / :class:`UnknownCustomer` instead.
+    """
     p = p or paths()
     con = _open(p)
     try:
-        facts_rows = _dicts(con, "select * from marts.fct_customer_snapshot where customer_id = ? "
-                                 "and snapshot_date = ?", [customer_id, day])
+        try:
+            facts_rows = _dicts(con, "select * from marts.fct_customer_snapshot where customer_id = ? "
+                                     "and snapshot_date = ?", [customer_id, day])
+        except duckdb.CatalogException:  # no snapshot mart yet: nothing was built
+            facts_rows = []
         lines = [f"customer {customer_id} on {day}"]
         if not facts_rows:
-            lines.append("  no snapshot row: the customer had no paid order by this day, or the day is not built "
-                         "(or is older than the snapshot retention window)")
+            reason = missing_row_reason(con, customer_id, day)
+            if reason is not None and strict:
+                raise reason
+            lines.append(f"  no snapshot row: {reason or 'the customer had no paid order by this day'}")
             return "\n".join(lines)
         f = facts_rows[0]
         lines += [

@@ -2,6 +2,10 @@
 
 The connection is locked down (:mod:`fugou.publish.access`): no file outside the published Parquet can be
 read, none written, no database attached, no extension loaded; statements other than queries are refused.
+
+A query DuckDB cannot run (a typo, an unknown table or column) is reported as DuckDB's message on one line
+(:func:`query_error`), and ``fugou sql`` exits with :data:`fugou.errors.ExitCode.BAD_SQL`; what the lock
+refuses (reading a file outside the marts) exits with :data:`fugou.errors.ExitCode.FAILED`.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import sys
 
 import duckdb
 
+from fugou.errors import BadSql, UserError
 from fugou.publish.access import (
     ReadOnlyRefused,
     check_read_only_statement,
@@ -48,6 +53,24 @@ def print_result(con: duckdb.DuckDBPyConnection, query: str, max_rows: int = 200
     relation.show(max_rows=max_rows, max_width=200)
 
 
+#: DuckDB errors that mean the query itself is wrong (syntax, names, types), not that it was refused or failed
+QUERY_ERRORS = (duckdb.ProgrammingError, duckdb.DataError, duckdb.NotSupportedError)
+
+
+def one_line_error(exc: BaseException) -> str:
+    """DuckDB's message on one line: its text lines joined, without the echoed query and the ``^^^`` marker."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    kept = [line for line in lines if line and not line.startswith("LINE ") and set(line) != {"^"}]
+    return " ".join(kept) or type(exc).__name__
+
+
+def query_error(exc: duckdb.Error) -> UserError:
+    """The error ``fugou sql`` reports for ``exc``: :class:`BadSql` for a query DuckDB cannot run, else a
+    plain :class:`UserError` (refused by the lock, out of memory ...); both with a one-line message."""
+    kind = BadSql if isinstance(exc, QUERY_ERRORS) else UserError
+    return kind(one_line_error(exc))
+
+
 def shell(con: duckdb.DuckDBPyConnection) -> None:
     """A minimal interactive prompt: statements end with ';', `.tables` lists tables, `.quit` leaves."""
     print("fugou sql (read-only). End statements with ';'. .tables lists tables, .quit leaves.")
@@ -72,4 +95,4 @@ def shell(con: duckdb.DuckDBPyConnection) -> None:
             try:
                 print_result(con, statement)
             except (duckdb.Error, ReadOnlyRefused) as exc:
-                print(f"error: {exc}")
+                print(f"error: {one_line_error(exc)}")

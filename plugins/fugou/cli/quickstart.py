@@ -1,16 +1,25 @@
-"""``make run``: demo data if there is none, import it, run the latest day, print a summary.
+"""``make run``: demo data if there is none, import it, process its last weeks, print where everything is.
 
-A second call reuses what exists: no import (the data has landed), and when the latest day already
-ran successfully with the same landing files, the DAG is not run again.
+A campaign is judged 10 and 30 days after its sends, so one day shows half the product. The quickstart
+processes the last ``quickstart.history_days`` days of the landed data (default 33): all but the last
+as a backfill (one process, with progress), the last through the daily Airflow DAG, as every night
+will. Then it prints the day's overview (:mod:`fugou.cli.summary`): sends and control groups per
+campaign, the evaluation's final results, and the paths of the report, the send lists, the quality pages
+and the analytics database.
+
+A second call reuses what exists: no import (the data has landed), no backfill of days that already ran
+successfully, and when the latest day already ran successfully with the same landing files, the DAG is
+not run again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import duckdb
 
-from fugou.settings import Paths, paths
+from fugou.settings import Paths, paths, setting
 
 
 def latest_landing_day(p: Paths) -> str | None:
@@ -18,6 +27,35 @@ def latest_landing_day(p: Paths) -> str | None:
     root = p.landing / "orders"
     days = sorted(d.name for d in root.iterdir() if d.is_dir()) if root.exists() else []
     return days[-1] if days else None
+
+
+def _days_done(p: Paths, days: list[str]) -> set[str]:
+    """The days among ``days`` that ran successfully (``ops.runs``)."""
+    if not p.warehouse.exists() or not days:
+        return set()
+    try:
+        con = duckdb.connect(str(p.warehouse), read_only=True)
+    except duckdb.Error:
+        return set()
+    try:
+        rows = con.execute("select distinct cast(run_day as varchar) from ops.runs where status = 'success' "
+                           "and run_day between ? and ?", [days[0], days[-1]]).fetchall()
+    except duckdb.Error:
+        return set()
+    finally:
+        con.close()
+    return {r[0] for r in rows}
+
+
+def history_days(p: Paths, last: str) -> list[str]:
+    """The days before ``last`` the quickstart backfills: ``quickstart.history_days`` - 1 of them, not
+    before the first landed day."""
+    root = p.landing / "orders"
+    first = min(d.name for d in root.iterdir() if d.is_dir())
+    end = dt.date.fromisoformat(last)
+    days = [(end - dt.timedelta(days=k)).isoformat() for k in range(int(setting("quickstart.history_days", p.home)) - 1,
+                                                                      0, -1)]
+    return [d for d in days if d >= first]
 
 
 def _already_done(p: Paths, day: str) -> bool:
@@ -41,7 +79,8 @@ def _already_done(p: Paths, day: str) -> bool:
 
 def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) -> str:
     """Bring the demo shop (or the landed data) up to its latest day; returns that day."""
-    from fugou.cli.status import print_day_summary
+    from fugou.cli.summary import day_overview, print_overview
+    from fugou.orchestration.backfill import backfill
     from fugou.orchestration.dag_runner import run_dag
 
     p = p or paths()
@@ -62,10 +101,16 @@ def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) 
     if _already_done(p, day):
         progress(f"{day} already processed and nothing new has landed: nothing to do")
     else:
+        before = history_days(p, day)
+        todo = [d for d in before if d not in _days_done(p, before)]
+        if todo:
+            progress(f"processing {len(todo)} earlier day(s), {todo[0]} .. {todo[-1]}, as a backfill, so that the "
+                     "campaigns sent then have their 10- and 30-day results ...")
+            backfill(todo[0], todo[-1], p, progress=progress)
         progress(f"running the fugou_daily DAG for {day} ...")
         result = run_dag(day, p)
         for warning in result.warnings:
             progress(f"  WARNING: {warning}")
         progress(f"  log: {result.log}")
-    print_day_summary(day, p, out=progress)
+    print_overview(day_overview(day, p))
     return day

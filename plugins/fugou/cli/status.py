@@ -43,36 +43,6 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return con.execute(sql, params or []).fetchall()
 
 
-def day_summary(day: str, p: Paths | None = None) -> dict[str, object]:
-    """Rows loaded and rejected for ``day``'s partitions, customers in that day's snapshot, sends."""
-    p = p or paths()
-    con = _open(p)
-    if con is None:
-        return {"day": day, "warehouse": str(p.warehouse), "note": "warehouse not readable (missing or busy)"}
-    try:
-        loaded = _rows(con, "select entity, sum(rows_loaded), sum(rows_rejected) from ops.load_manifest "
-                            "where partition_date = ? group by entity order by entity", [day])
-        total_rejected = _rows(con, "select count(*) from ops.rejected_rows")[0][0]
-        summary: dict[str, object] = {
-            "day": day,
-            "loaded": {e: int(r) for e, r, _ in loaded},
-            "rejected": {e: int(x) for e, _, x in loaded},
-            "rejected_rows_total": int(total_rejected),
-            "warehouse": str(p.warehouse),
-        }
-        if _table_exists(con, "marts", "fct_customer_snapshot"):
-            summary["customers_in_snapshot"] = int(_rows(
-                con, "select count(*) from marts.fct_customer_snapshot where snapshot_date = ?", [day])[0][0])
-        if _table_exists(con, "ops", "sends"):
-            summary["sends"] = int(_rows(con, "select count(*) from ops.sends where send_date = ?", [day])[0][0])
-        if p.analytics.exists():
-            summary["analytics"] = str(p.analytics)
-        summary["landing_problems"] = landing_problems(con)
-        return summary
-    finally:
-        con.close()
-
-
 def landing_problems(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     """(path, problem, what to do) of everything in landing/ that the last load did not take."""
     if not _table_exists(con, "ops", "landing_problems"):
@@ -89,15 +59,22 @@ def print_landing_problems(problems: list[tuple[str, str, str]], out: Callable[[
         out(f"  {path}: {problem} -> {action}")
 
 
-def print_day_summary(day: str, p: Paths | None = None, out: Callable[[str], None] = print) -> None:
-    """Print :func:`day_summary` as a few readable lines (and what in landing/ was not taken, loudly)."""
-    s = day_summary(day, p)
-    out(f"day {s['day']}")
-    for key in ("loaded", "rejected", "rejected_rows_total", "customers_in_snapshot", "sends",
-                "warehouse", "analytics", "note"):
-        if key in s:
-            out(f"  {key.replace('_', ' ')}: {s[key]}")
-    print_landing_problems(s.get("landing_problems") or [], out)  # type: ignore[arg-type]
+#: how ``fugou status`` shows a check's status (``ops.quality_results.status``): only what failed is loud; a
+#: skipped check (its table or column not there that day) is neither passed nor failed
+GATE_STATUS = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "skipped": "skipped"}
+
+# checks per gate, severity and status, of the latest run (run_id) of each gate (layer) on the latest day
+LATEST_GATE_RESULTS = """
+    with latest_day as (select max(run_day) as run_day from ops.quality_results),
+    latest_run as (
+        select layer, arg_max(run_id, checked_at) as run_id
+        from ops.quality_results where run_day = (select run_day from latest_day) group by layer
+    )
+    select layer, severity, status, count(*)
+    from ops.quality_results join latest_run using (layer, run_id)
+    where run_day = (select run_day from latest_day)
+    group by all order by 1, 2, 3
+"""
 
 
 def print_status(limit: int = 10, p: Paths | None = None, out: Callable[[str], None] = print) -> None:
@@ -126,11 +103,9 @@ def print_status(limit: int = 10, p: Paths | None = None, out: Callable[[str], N
                 [limit]):
             out(f"  {entity:12} {reason:28} {n}")
         if _table_exists(con, "ops", "quality_results"):
-            out("quality gates (latest day):")
-            for layer, severity, ok, n in _rows(
-                    con, "select layer, severity, success, count(*) from ops.quality_results "
-                         "where run_day = (select max(run_day) from ops.quality_results) group by all order by 1,2,3"):
-                out(f"  {layer:6} {severity:8} {'passed' if ok else 'FAILED':6} {n}")
+            out("quality gates (latest day, latest run of each gate):")
+            for layer, severity, status, n in _rows(con, LATEST_GATE_RESULTS):
+                out(f"  {layer:6} {severity:8} {GATE_STATUS.get(status, status):7} {n}")
         out("marts:")
         for schema, table in _rows(
                 con, "select table_schema, table_name from information_schema.tables "

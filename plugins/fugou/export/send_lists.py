@@ -256,7 +256,9 @@ def export_send_lists(day: str, p: Paths | None = None, *, force: bool = False) 
         else:
             new_set, old_set = set(new_keys), set(previous_keys)
             log.warning("send lists of %s were already exported and today's decisions differ: keeping the "
-                        "exported lists (pass force=True to replace them)", day)
+                        "exported lists (to replace them, rerun with --force-exports: "
+                        "`fugou run --date %s --force-exports`, or `fugou backfill --start ... --end ... "
+                        "--force-exports` for a range)", day, day)
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8")) \
                 if (folder / MANIFEST).exists() else {"files": []}
             return {**result, "status": "kept",

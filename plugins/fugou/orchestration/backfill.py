@@ -16,7 +16,8 @@ last chunk's build). Send lists already exported for a day are kept unless ``for
 export's rerun rule). Built once, at the end, for the last day: the shop KPIs (whose rows only change
 while their week or month is open), for every period the range touches, and the campaign evaluation,
 whose final rows (what each day's evaluation files hold) are the same as of any later day; then the
-marts gate again, the evaluation files of every day, the published copy and the report. Every
+marts gate again, the evaluation files of every day, the published copy and the report. The gates'
+results of every day are in ``ops.quality_results``; the Data Docs are rendered for the last day only. Every
 processed day is recorded in ``ops.runs``.
 
 The daily DAG does the same steps for one day, so a backfilled day equals the daily run of that day.
@@ -71,7 +72,8 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
     loaded = timed("ingest", lambda: pipeline.ingest(end, p))
     progress(f"  ingest: {_loaded_summary(loaded)}")
     for i, day in enumerate(days, 1):
-        timed("gate_raw", lambda day=day: pipeline.gate("raw", day, p))
+        # the Data Docs are rendered for the last day's gates only (every result is in ops.quality_results)
+        timed("gate_raw", lambda day=day: pipeline.gate("raw", day, p, docs=day == end))
         progress(f"  [{i}/{len(days)}] raw gate {day}: passed")
     chunks = facts_chunks(days, p, retention_days=snapshot_retention_days(overrides))
     exports: dict[str, Any] = {}
@@ -86,7 +88,7 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
             done += 1
             timed("campaigns_dbt", lambda day=day: dbt.build(
                 day, select=PER_DAY, exclude=ONCE_AT_THE_END + TESTED_ONCE, extra_vars=overrides, p=p))
-            timed("gate_marts", lambda day=day: pipeline.gate("marts", day, p))
+            timed("gate_marts", lambda day=day: pipeline.gate("marts", day, p, docs=False))
             sent = timed("export", lambda day=day: pipeline.export_send_lists(day, p, force=force_exports))
             exports[day] = {k: sent.get(k) for k in ("status", "sends", "control")}
             progress(f"  [{done}/{len(days)}] {day}: decisions built, gate passed, send lists {sent.get('status')} "

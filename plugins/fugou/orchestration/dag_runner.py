@@ -3,16 +3,23 @@
 Airflow lives under ``$FUGOU_HOME/airflow`` with a SQLite metadata DB; ``fugou run --date D`` is
 ``airflow dags test fugou_daily D`` with that environment, after migrating the DB and creating the
 one-slot warehouse pool once. Each run's full log goes to ``$FUGOU_HOME/airflow/runs/<D>.log``.
+
+A failed run raises :class:`AirflowError`: its message lists the failed task, the recorded error and the
+tasks that did not run (also appended to the run's log), and its ``summary`` is the one line ``fugou run``
+prints: the failed task, the reason, the log file and what to do next. ``force_exports`` reaches the
+send-list export as the DAG run's conf ``{"force_exports": true}`` (the DAG's param of that name).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fugou.settings import DAGS_DIR, REPO_ROOT, SHOP_TIMEZONE, Paths, paths, setting
 
@@ -21,7 +28,12 @@ WAREHOUSE_POOL = "fugou_warehouse"
 
 
 class AirflowError(RuntimeError):
-    """An ``airflow`` command or a DAG run failed; the message says where and why."""
+    """An ``airflow`` command or a DAG run failed; the message says where and why, ``summary`` says it in
+    one line with what to do next (the message itself when not given)."""
+
+    def __init__(self, message: str, *, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or message
 
 
 def airflow_env(p: Paths | None = None) -> dict[str, str]:
@@ -95,13 +107,16 @@ def ensure_airflow(p: Paths | None = None) -> None:
     marker.write_text("migrated\n")
 
 
-def run_dag(day: str, p: Paths | None = None, *, allow_open_day: bool = False) -> RunResult:
+def run_dag(day: str, p: Paths | None = None, *, allow_open_day: bool = False,
+            force_exports: bool = False) -> RunResult:
     """Run the whole ``fugou_daily`` DAG for shop day ``day`` and check that every task succeeded.
 
     Refused at once (:class:`fugou.orchestration.guard.RunRefused`) for a day that has not ended, or
     whose previous day failed or is still running. After the run, the task instances' states are read
     from Airflow's metadata DB: unless every task succeeded, :class:`AirflowError` names the tasks that
-    did not and the error each recorded. Returns the log file and warnings (days skipped before it).
+    did not and the error each recorded (its ``summary``: one line with what to do next). Returns the log
+    file and warnings (days skipped before it; send lists kept because they were already exported).
+    ``force_exports``: replace the day's send lists when they were already exported and the decisions changed.
     """
     from fugou.orchestration.guard import check_day_has_ended, check_previous_day
 
@@ -111,19 +126,27 @@ def run_dag(day: str, p: Paths | None = None, *, allow_open_day: bool = False) -
     ensure_airflow(p)
     log = p.airflow_home / "runs" / f"{day}.log"
     timeout = float(setting("run.run_timeout_minutes", p.home)) * 60
+    conf = json.dumps({"force_exports": bool(force_exports)})
     failure: AirflowError | None = None
     try:
-        airflow(["dags", "test", DAG_ID, f"{day}T00:00:00+08:00"], p, log=log, timeout=timeout)
+        airflow(["dags", "test", DAG_ID, f"{day}T00:00:00+08:00", "--conf", conf], p, log=log, timeout=timeout)
     except AirflowError as exc:
         failure = exc
     states = task_states(day, p)
     not_done = {task: state for task, state in states.items() if state != "success"}
     if failure is None and states and not not_done:
-        return RunResult(log=log, warnings=previous.warnings, tasks=len(states))
+        warnings = [*previous.warnings, *_export_warnings(day, p)]
+        return RunResult(log=log, warnings=warnings, tasks=len(states))
     if not states:
-        raise AirflowError(f"Airflow ran no task for day {day}: nothing was built or published. "
-                           + (str(failure) if failure else f"Look at the log: {log}"))
-    raise AirflowError(_task_failure(day, not_done, p, log, failure))
+        text = (f"Airflow ran no task for day {day}: nothing was built or published. "
+                + (str(failure) if failure else f"Look at the log: {log}"))
+        reason = _first_error_line(str(failure)) if failure else "no task ran"
+        summary = (f"day {day}: Airflow ran no task, nothing was built or published ({reason}). Full log: {log}. "
+                   f"Next: fix what the log names (`fugou.orchestration.dag_runner --print-env` gives Airflow's "
+                   f"environment to try `airflow dags list-import-errors`), then rerun `fugou run --date {day}`.")
+        raise AirflowError(_logged(log, text), summary=summary)
+    text, summary = _task_failure(day, not_done, p, log, failure)
+    raise AirflowError(_logged(log, text), summary=summary)
 
 
 @dataclass
@@ -135,40 +158,132 @@ class RunResult:
     tasks: int = 0
 
 
-def task_states(day: str, p: Paths) -> dict[str, str]:
-    """task_id -> state of the latest ``fugou_daily`` run for shop day ``day``, from Airflow's metadata DB."""
+def _metadata_db(p: Paths) -> Any:
+    """A read-only connection to Airflow's metadata DB, or None when there is none yet."""
     import sqlite3
 
+    db = p.airflow_home / "airflow.db"
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60) if db.exists() else None
+
+
+def _latest_run_id(con: Any, day: str) -> str | None:
+    """The run_id of the latest ``fugou_daily`` run for shop day ``day``."""
     from fugou.dates import processing_day
 
-    db = p.airflow_home / "airflow.db"
-    if not db.exists():
+    runs = con.execute("select run_id, logical_date from dag_run where dag_id = ? and logical_date is not null "
+                       "order by id", [DAG_ID]).fetchall()
+    run_ids = [run_id for run_id, logical in runs
+               if processing_day(str(logical).replace(" ", "T") + ("" if "+" in str(logical) else "+00:00")) == day]
+    return run_ids[-1] if run_ids else None
+
+
+def task_states(day: str, p: Paths) -> dict[str, str]:
+    """task_id -> state of the latest ``fugou_daily`` run for shop day ``day``, from Airflow's metadata DB."""
+    con = _metadata_db(p)
+    if con is None:
         return {}
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60)
     try:
-        runs = con.execute("select run_id, logical_date from dag_run where dag_id = ? and logical_date is not null "
-                           "order by id", [DAG_ID]).fetchall()
-        run_ids = [run_id for run_id, logical in runs
-                   if processing_day(str(logical).replace(" ", "T") + ("" if "+" in str(logical) else "+00:00")) == day]
-        if not run_ids:
+        run_id = _latest_run_id(con, day)
+        if run_id is None:
             return {}
         rows = con.execute("select task_id, state from task_instance where dag_id = ? and run_id = ?",
-                           [DAG_ID, run_ids[-1]]).fetchall()
+                           [DAG_ID, run_id]).fetchall()
     finally:
         con.close()
     return {task: state or "none" for task, state in rows}
 
 
-def _task_failure(day: str, not_done: dict[str, str], p: Paths, log: Path, failure: AirflowError | None) -> str:
-    """The message for a run whose tasks did not all succeed: each task and state, the recorded error."""
+def task_result(day: str, task: str, p: Paths) -> dict[str, Any]:
+    """What ``task`` returned (its XCom ``return_value``) in the latest run for shop day ``day``; {} if none."""
+    con = _metadata_db(p)
+    if con is None:
+        return {}
+    try:
+        run_id = _latest_run_id(con, day)
+        row = con.execute("select value from xcom where dag_id = ? and run_id = ? and task_id = ? "
+                          "and key = 'return_value' and map_index = -1", [DAG_ID, run_id, task]).fetchone() \
+            if run_id else None
+    except Exception:  # an older metadata schema: no warning rather than no run
+        row = None
+    finally:
+        con.close()
+    value: Any = row[0] if row else None
+    while isinstance(value, str | bytes):  # stored as JSON text (sometimes JSON of a JSON string)
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+#: what to do after a task of the DAG failed (default: :data:`NEXT_STEP_DEFAULT`); ``{day}`` is the run's day
+NEXT_STEP = {
+    "ingest": "fix or replace the landing file it names, then rerun `fugou run --date {day}`",
+    "gate_raw": "fix the rows it names in the day's landing files, then rerun `fugou run --date {day}`",
+    "export_send_lists": "do what it says, then rerun `fugou run --date {day}`",
+}
+NEXT_STEP_DEFAULT = "fix what the log names, then rerun `fugou run --date {day}`"
+NEXT_STEP_TIMEOUT = ("rerun `fugou run --date {day}` (raise run.run_timeout_minutes / run.task_timeout_minutes "
+                     "in the config if the day needs longer)")
+
+
+def _task_failure(day: str, not_done: dict[str, str], p: Paths, log: Path,
+                  failure: AirflowError | None) -> tuple[str, str]:
+    """(the message, its one-line summary) for a run whose tasks did not all succeed: each task and state,
+    the recorded error; the summary names the failed task, the reason, the log and what to do next."""
     failed = [t for t, s in not_done.items() if s in ("failed", "up_for_retry")]
     listed = ", ".join(f"{task} ({state})" for task, state in sorted(not_done.items(), key=lambda kv: kv[1]))
     error = _recorded_error(day, p) or (_error_lines(log.read_text()) if log.exists() else "")
     head = f"day {day} failed in task {', '.join(failed)}" if failed else f"day {day} did not complete"
     text = f"{head}: {error}".rstrip(": ") + f"\ntasks not done: {listed}\nfull log: {log}"
-    if failure is not None and not failed and "did not finish" in str(failure):
+    timed_out = failure is not None and not failed and "did not finish" in str(failure)
+    if timed_out:
         text = f"{failure}\n{text}"
+    task = failed[0] if failed else None
+    if task and error.startswith(f"{task}: "):
+        error = error[len(task) + 2:]
+    if timed_out:
+        reason, step = _first_error_line(str(failure)).split("; full log:")[0], NEXT_STEP_TIMEOUT
+    else:
+        reason = _first_error_line(error) or f"tasks not done: {listed}"
+        step = NEXT_STEP.get(task or "", NEXT_STEP_DEFAULT)
+    summary = (f"{head}: {reason}. Full log: {log}. Next: {step.format(day=day)} "
+               f"(`fugou status` shows every day's state).")
+    return text, summary
+
+
+def _first_error_line(error: str, width: int = 400) -> str:
+    """The gist of a (multi-line) error on one line: its first line, and for a quality gate the first
+    blocking check it names; at most ``width`` characters."""
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    gist = lines[0].rstrip(".:")
+    blocking = [line.removeprefix("[blocking]").strip() for line in lines if line.startswith("[blocking]")]
+    if blocking:
+        gist += f": {blocking[0]}" + (f" (and {len(blocking) - 1} more in the log)" if len(blocking) > 1 else "")
+    return gist if len(gist) <= width else gist[: width - 1] + "…"
+
+
+def _logged(log: Path, text: str) -> str:
+    """Append the failure ``text`` to the run's log (the details ``fugou run`` leaves out); returns it."""
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as f:
+            f.write(f"\n==== fugou: why the run failed ====\n{text}\n")
+    except OSError:
+        pass
     return text
+
+
+def _export_warnings(day: str, p: Paths) -> list[str]:
+    """A warning when the run kept send lists exported before (the decisions changed): how to replace them."""
+    result = task_result(day, "export_send_lists", p)
+    if result.get("status") != "kept":
+        return []
+    return [f"the send lists of {day} were already exported and today's decisions differ "
+            f"({result.get('would_add', '?')} send(s) would be added, {result.get('would_remove', '?')} removed): "
+            f"the exported lists were kept. To replace them, rerun `fugou run --date {day} --force-exports`."]
 
 
 def _recorded_error(day: str, p: Paths) -> str:

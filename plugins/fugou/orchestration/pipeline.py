@@ -30,13 +30,15 @@ def ingest(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str,
     return {"day": day, **load_pending(day, p), **removed}
 
 
-def gate(layer: str, logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
-    """Run the Great Expectations suites of ``layer`` (``raw`` or ``marts``); raise on a blocking failure."""
+def gate(layer: str, logical_date: dt.datetime | str, p: Paths | None = None, *,
+         docs: bool | None = None) -> dict[str, Any]:
+    """Run the Great Expectations suites of ``layer`` (``raw`` or ``marts``); raise on a blocking failure.
+    ``docs=False``: do not render the Data Docs for this gate (a backfill's per-day gates)."""
     from fugou.quality import run_gate
 
     day = processing_day(logical_date)
     removed = _remove_leftovers(p)
-    result = run_gate(layer, day, p)
+    result = run_gate(layer, day, p, docs=docs)
     return {"day": day, "layer": layer, "summary": str(result), **removed}
 
 
