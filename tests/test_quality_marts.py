@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from quality_frames import DAY, snapshot
 
 from fugou import quality
 from fugou.settings import Paths
 
-DAY = "2024-03-10"
 S = quality.load_suites()
 
 
@@ -27,25 +27,6 @@ def check(result: quality.GateResult, name: str) -> quality.CheckResult:
 
 
 # ------------------------------------------------------------------------------------ customer facts
-
-
-def snapshot() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "customer_id": ["c1", "c2", "c3"],
-            "snapshot_date": pd.to_datetime([DAY] * 3),
-            "recency_days": [0, 95, 300],
-            "frequency": [1, 2, 5],
-            "monetary": [100.0, 2000.0, 20000.5],
-            "r_score": [5, 3, 1],
-            "f_score": [1, 3, 5],
-            "m_score": [1, 3, 5],
-            "rfm_segment": ["general_develop", "important_keep", "important_win_back"],
-            "member_tier": ["regular", "senior", "supreme_vip"],
-            "customer_type": ["new", "repeat", "fan"],
-            "lifecycle_stage": ["active", "silent", "churned"],
-        }
-    )
 
 
 ORDERS = S.customer_facts.Reconciliation(customers=3, orders=8, revenue=22100.5)

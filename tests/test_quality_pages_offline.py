@@ -9,14 +9,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
-import pandas as pd
 import pytest
+from quality_frames import DAY, snapshot
 
 from fugou import quality
 from fugou.quality.offline import localize_data_docs
 from fugou.settings import Paths
-
-DAY = "2024-03-10"
 
 # ------------------------------------------------------------------------------------ reference checks
 
@@ -117,25 +115,6 @@ def add_orders(con, day: str, rows: list[dict]) -> None:
             [v["order_id"], v["customer_id"], f"{day} 10:00:00", v["amount"], v["status"], day,
              f"landing/orders/{day}/orders.csv", i + 1],
         )
-
-
-def snapshot() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "customer_id": ["c1", "c2", "c3"],
-            "snapshot_date": pd.to_datetime([DAY] * 3),
-            "recency_days": [0, 95, 300],
-            "frequency": [1, 2, 5],
-            "monetary": [100.0, 2000.0, 20000.5],
-            "r_score": [5, 3, 1],
-            "f_score": [1, 3, 5],
-            "m_score": [1, 3, 5],
-            "rfm_segment": ["general_develop", "important_keep", "important_win_back"],
-            "member_tier": ["regular", "senior", "supreme_vip"],
-            "customer_type": ["new", "repeat", "fan"],
-            "lifecycle_stage": ["active", "silent", "churned"],
-        }
-    )
 
 
 def run_gates(p: Paths, con) -> tuple[quality.GateResult, quality.GateResult]:

@@ -77,6 +77,14 @@ def _already_done(p: Paths, day: str) -> bool:
     return bool(row) and row[0] == f"landing {landing_signature(p)}"
 
 
+def import_line(result: dict, entity: str) -> str:
+    """One readable line of an :func:`~fugou.ingest.history.import_history` result."""
+    load = result.get("load", {}).get(entity, {})
+    return (f"{result.get('rows_read', 0):,} rows read into {result.get('days', 0):,} day(s) "
+            f"{result.get('first_day')} .. {result.get('last_day')}: {load.get('rows_loaded', 0):,} loaded, "
+            f"{load.get('rows_rejected', 0):,} rejected")
+
+
 def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) -> str:
     """Bring the demo shop (or the landed data) up to its latest day; returns that day."""
     from fugou.cli.summary import day_overview, print_overview
@@ -91,10 +99,13 @@ def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) 
 
         demo_dir = p.home / "demo"
         progress(f"no data under {p.landing}: generating the demo shop in {demo_dir} ...")
-        progress(f"  {generate(demo_dir)}")
+        made = generate(demo_dir)
+        rows = made["rows"]
+        progress(f"  {rows['customers']:,} customers, {rows['orders']:,} orders, {rows['order_items']:,} order lines, "
+                 f"{rows['opt_outs']:,} opt-outs, {made['window'][0]} .. {made['window'][1]}")
         for entity in ("orders", "order_items", "customers", "opt_outs"):
             progress(f"importing {entity} ...")
-            progress(f"  {import_history(demo_dir / f'{entity}.csv', entity=entity)}")
+            progress(f"  {import_line(import_history(demo_dir / f'{entity}.csv', entity=entity), entity)}")
         day = latest_landing_day(p)
         if day is None:
             raise ValueError(f"the import produced no orders partition under {p.landing}")
