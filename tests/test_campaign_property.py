@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import yaml
 from dbt_helpers import build, make_warehouse, order, query
+from send_list_helpers import send_list_rows
 
 from fugou.dates import day_range
 from fugou.settings import DBT_PROJECT_DIR
@@ -144,9 +145,9 @@ def test_no_opted_out_or_unconsented_contact_exported(simulated):
             consent[c["email"]] = c["email_opt_in"]
     checked = 0
     for day in simulated["days"]:
-        for path in sorted((home.exports / day).glob("*.csv")):
+        for path in sorted((home.exports / day).glob("*__*.csv")):
             channel = path.stem.split("__")[1]
-            for row in csv.DictReader(path.open(encoding="utf-8")):
+            for row in send_list_rows(path.read_bytes(), channel):
                 contact = row["email"] if channel == "email" else row["phone"]
                 assert consent[contact], (day, path.name, contact)
                 for when, opted_channel in out_by_contact.get(contact, []):

@@ -21,11 +21,10 @@ from typing import Any
 import pytest
 import yaml
 from dbt_helpers import build, insert_raw, make_warehouse, order, query
+from send_list_helpers import send_list_rows
 
 from fugou.dbt import run_dbt
 from fugou.export import CHANNEL_COLUMNS, export_send_lists
-from fugou.export.cells import UTF8_BOM
-from fugou.export.list_layout import header
 from fugou.settings import DBT_PROJECT_DIR
 from fugou.warehouse import connect
 
@@ -367,10 +366,7 @@ def test_control_draw_matches_the_documented_hash(shop):
 # --- export --------------------------------------------------------------------------------------------
 
 def _rows(data: bytes, channel: str = "sms") -> list[dict[str, str]]:
-    """A list's rows keyed by the columns' machine names (the file has Chinese headers and a BOM)."""
-    assert data.startswith(UTF8_BOM)
-    names = {header(channel, c): c for c in CHANNEL_COLUMNS[channel]}
-    return [{names[k]: v for k, v in row.items()} for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
+    return send_list_rows(data, channel)
 
 
 def test_export_lists_only_send_rows_with_channel_columns(shop):

@@ -314,12 +314,12 @@ def test_export_writes_the_windows_closing_that_day(home, at_day_30):
 
     result = export_evaluations(day(30), home)
     folder = Path(home.exports) / day(30)
-    with (folder / "evaluation_30d.csv").open(encoding="utf-8") as fh:
+    with (folder / "evaluation_30d.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["campaign_code"], r["campaign_name_zh"], r["contacted_responders"]) for r in rows] == [
         ("clearance", "清货促销 / 反季 / 福袋", "3"), ("full_month_gift", "满月礼", "5"),
         ("hundred_day_gift", "百日礼", "1"), ("new_arrival_sms", "上新通知", "1")]
-    with (folder / "evaluation_10d.csv").open(encoding="utf-8") as fh:
+    with (folder / "evaluation_10d.csv").open(encoding="utf-8-sig") as fh:
         assert list(csv.DictReader(fh)) == []  # no 10-day window closed on day 30
     assert result["files"]["evaluation_30d.csv"] == 4
     assert result["files"]["evaluation_10d.csv"] == 0

@@ -33,7 +33,9 @@ def test_a_mart_built_for_a_later_day_is_exported(fugou_home: Paths, warehouse) 
     warehouse.close()
     result = export_evaluations(D, fugou_home)
     assert result["files"]["evaluation_10d.csv"] == 1
-    rows = list(csv.reader(io.StringIO((fugou_home.exports / D / "evaluation_10d.csv").read_text(encoding="utf-8"))))
+    data = (fugou_home.exports / D / "evaluation_10d.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel on a Chinese Windows PC reads it right
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == list(EXPORT_COLUMNS)
     assert rows[1][:5] == ["2025-04-01", "2025-04-11", "10", "final", "full_month"]
 
@@ -43,7 +45,7 @@ def test_evaluation_cells_are_safe_to_open_in_a_spreadsheet(fugou_home: Paths, w
     _mart(warehouse, D, campaign_name_zh='=HYPERLINK("http://x","点我")', absolute_lift=-0.0125)
     warehouse.close()
     export_evaluations(D, fugou_home)
-    text = (fugou_home.exports / D / "evaluation_10d.csv").read_text(encoding="utf-8")
+    text = (fugou_home.exports / D / "evaluation_10d.csv").read_text(encoding="utf-8-sig")
     row = dict(zip(EXPORT_COLUMNS, list(csv.reader(io.StringIO(text)))[1], strict=True))
     assert row["campaign_name_zh"] == '\'=HYPERLINK("http://x","点我")'
     assert row["absolute_lift"] == "-0.012500"

@@ -11,17 +11,14 @@ whatever the campaign catalog says; one dbt run for the module.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import pytest
 from dbt_helpers import make_warehouse, query
+from send_list_helpers import send_list_rows
 
 from fugou.dbt import run_dbt
 from fugou.export import CHANNEL_COLUMNS, export_send_lists
-from fugou.export.cells import UTF8_BOM
-from fugou.export.list_layout import header
 from fugou.warehouse import connect
 
 D = "2025-03-13"
@@ -153,10 +150,7 @@ def test_the_verdicts_follow_the_channel_rule(shop):
 
 
 def _rows(data: bytes, channel: str = "sms") -> list[dict[str, str]]:
-    """A list's rows keyed by the columns' machine names (the file has Chinese headers and a BOM)."""
-    assert data.startswith(UTF8_BOM)
-    names = {header(channel, c): c for c in CHANNEL_COLUMNS[channel]}
-    return [{names[k]: v for k, v in row.items()} for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
+    return send_list_rows(data, channel)
 
 
 def test_the_export_writes_those_rows_and_counts_the_rest(shop):

@@ -9,19 +9,16 @@ day's decisions, the snapshot, the audience), with the real seeds; then the real
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from typing import Any
 
 import pytest
 from dbt_helpers import make_warehouse, query
+from send_list_helpers import send_list_rows
 
 from fugou.dbt import dbt_vars, run_dbt
 from fugou.export import export_send_lists
-from fugou.export.cells import UTF8_BOM
-from fugou.export.list_layout import CHANNEL_COLUMNS, header
 from fugou.warehouse import connect
 
 D = "2025-03-13"  # decided on D, delivered on 2025-03-14; a 7-day coupon is valid until 2025-03-20
@@ -84,12 +81,7 @@ def lists(tmp_path_factory) -> dict[str, Any]:
 
 
 def _rows(data: bytes, channel: str) -> list[dict[str, str]]:
-    assert data.startswith(UTF8_BOM)  # Excel on a Chinese Windows PC reads the file as UTF-8
-    text = data.decode("utf-8-sig")
-    reader = csv.reader(io.StringIO(text))
-    headers = next(reader)
-    assert headers == [header(channel, c) for c in CHANNEL_COLUMNS[channel]]
-    return [dict(zip(CHANNEL_COLUMNS[channel], row, strict=True)) for row in reader]
+    return send_list_rows(data, channel)
 
 
 def test_gift_messages_name_the_coupon_its_validity_and_end_with_the_opt_out(lists):
