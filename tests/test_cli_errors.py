@@ -89,6 +89,34 @@ def test_status_shows_skipped_checks_as_skipped_and_only_failures_as_failed(fugo
     assert out.count("FAILED") == 1  # the warning that failed; not the skipped check, the older day or first run
 
 
+def test_status_exits_failed_while_the_latest_run_failed(fugou_home: Paths, warehouse, capsys) -> None:
+    """For monitoring: `fugou status` exits 1 while the latest run recorded failed, 0 once a rerun succeeded."""
+    warehouse.execute("insert into ops.runs (run_day, finished_at, status, detail) values "
+                      "('2025-03-01', '2025-03-02 00:05:00', 'success', null), "
+                      "('2025-03-02', '2025-03-03 00:04:00', 'failed', 'gate_raw: ...')")
+    warehouse.close()
+    code, out, _ = run(capsys, "status")
+    assert code == ExitCode.FAILED
+    assert out.splitlines()[-1] == ("the latest run, of 2025-03-02, did not succeed (failed): see its line under "
+                                    "recent runs")
+    con = connect(fugou_home.warehouse)
+    con.execute("insert into ops.runs (run_day, finished_at, status, detail) values "
+                "('2025-03-02', '2025-03-03 01:04:00', 'success', null)")
+    con.close()
+    assert run(capsys, "status")[0] == ExitCode.OK
+
+
+def test_sql_on_the_warehouse_while_a_run_holds_it_says_so_in_one_line(fugou_home: Paths, warehouse,
+                                                                         capsys) -> None:
+    # `warehouse` is a read-write connection held by this process: another process cannot open the file
+    script = "import sys; from fugou.cli.commands import main; sys.exit(main(['sql', '--warehouse', 'select 1']))"
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "FUGOU_HOME": str(fugou_home.home)})
+    assert proc.returncode == ExitCode.FAILED and proc.stdout == ""
+    assert proc.stderr.startswith(f"fugou sql: the warehouse {fugou_home.warehouse} is in use by a running fugou step")
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
 # --- 2. a SQL typo: DuckDB's message on one line, exit BAD_SQL --------------------------------------------------
 
 

@@ -132,8 +132,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Recent runs, loads, rejected rows, row counts and quality-gate results."""
     from fugou.cli.status import print_status
 
-    print_status(limit=args.limit)
-    return ExitCode.OK
+    return ExitCode.OK if print_status(limit=args.limit) else ExitCode.FAILED
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -77,14 +77,16 @@ LATEST_GATE_RESULTS = """
 """
 
 
-def print_status(limit: int = 10, p: Paths | None = None, out: Callable[[str], None] = print) -> None:
-    """Recent runs, loads, rejects, gate results and mart row counts."""
+def print_status(limit: int = 10, p: Paths | None = None, out: Callable[[str], None] = print) -> bool:
+    """Recent runs, loads, rejects, gate results and mart row counts. Returns False when the latest run
+    recorded in ``ops.runs`` failed (``fugou status`` then exits 1, for monitoring), else True."""
     p = p or paths()
     con = _open(p)
     if con is None:
         out(f"no readable warehouse at {p.warehouse} (not created yet, or a run holds it)")
-        return
+        return True
     try:
+        latest = _rows(con, "select run_day, status from ops.runs order by finished_at desc limit 1")
         out(f"warehouse: {p.warehouse}")
         print_landing_problems(landing_problems(con), out)
         out("recent runs:")
@@ -112,5 +114,9 @@ def print_status(limit: int = 10, p: Paths | None = None, out: Callable[[str], N
                      "where table_schema = 'marts' order by table_name"):
             n = _rows(con, f'select count(*) from "{schema}"."{table}"')[0][0]
             out(f"  {schema}.{table}: {n} rows")
+        if latest and latest[0][1] != "success":
+            out(f"the latest run, of {latest[0][0]}, did not succeed ({latest[0][1]}): see its line under recent runs")
+            return False
+        return True
     finally:
         con.close()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from fugou.errors import UserError
 from fugou.settings import Paths, paths
 from fugou.warehouse import apply_duckdb_settings
 
@@ -69,7 +70,13 @@ def open_warehouse_read_only(p: Paths | None = None) -> duckdb.DuckDBPyConnectio
     p = p or paths()
     if not p.warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {p.warehouse}: import data first")
-    con = duckdb.connect(str(p.warehouse), read_only=True)
+    try:
+        con = duckdb.connect(str(p.warehouse), read_only=True)
+    except duckdb.IOException as exc:  # a pipeline step holds it (DuckDB: one writer, no reader beside it)
+        raise UserError(
+            f"the warehouse {p.warehouse} is in use by a running fugou step ({str(exc).splitlines()[0]}): query "
+            "the published copy (`fugou sql` without --warehouse), or try again when the run has finished"
+        ) from None
     apply_duckdb_settings(con, p)
     lock_down(con, p.home, [])
     return con
