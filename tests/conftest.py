@@ -30,3 +30,12 @@ def warehouse(fugou_home: Paths) -> Iterator:
     con = connect(fugou_home.warehouse)
     yield con
     con.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``runs_long`` first (stable otherwise): with two workers, one starts the longest test while
+    the other runs the rest, instead of one long test finishing alone at the end."""
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("runs_long") else 1 if item.get_closest_marker("airflow") else 2
+
+    items.sort(key=rank)  # then the Airflow tests (one group, one worker), then the rest

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from fugou.cli.quickstart import _already_done, latest_landing_day
 from fugou.orchestration import pipeline
 from fugou.settings import Paths
@@ -29,6 +31,8 @@ def test_a_day_is_done_until_a_landing_file_changes(fugou_home: Paths, warehouse
     assert not _already_done(fugou_home, "2025-03-02")
 
 
+@pytest.mark.runs_long
+@pytest.mark.xdist_group("quickstart")
 def test_the_first_run_backfills_enough_days_for_final_evaluations(fugou_home: Paths, capsys) -> None:
     """`make run` on a (smaller) demo shop: the last `quickstart.history_days` days are processed, so the
     published evaluation has final 10- and 30-day results for several campaigns and the report's lift and
