@@ -2,7 +2,8 @@
 {#-
   A table: the candidates model reads it once per trigger (ten times).
   Every customer (>= 1 paid order by snapshot_date) on snapshot_date with what the campaign rules
-  need: type, stage, tier (and yesterday's), RFM, birthday and credit level, whether a phone / e-mail
+  need: type, stage, tier (and yesterday's), RFM, predicted value (fct_customer_value: null while no
+  usable fit exists), birthday and credit level, whether a phone / e-mail
   is on file, consent per channel, and opt-outs (退订) known by snapshot_date per channel: the
   customer's own and those of a phone / e-mail the customer shares (int_campaign_opt_outs_shared_contacts,
   restricted: only customer_id and channel come out of it). No PII: only has_phone / has_email flags. Decisions are made for one day only (snapshot_date):
@@ -22,6 +23,13 @@ snapshot as (
 customers as (
 
     select * from {{ ref('stg_shop__customers') }}
+
+),
+
+predicted_value as (
+
+    select * from {{ ref('fct_customer_value') }}
+    where snapshot_date = {{ fugou_snapshot_date() }}
 
 ),
 
@@ -69,6 +77,9 @@ final as (
         snapshot.monetary,
         snapshot.m_score,
         snapshot.rfm_segment,
+        predicted_value.predicted_value,
+        predicted_value.value_decile,
+        predicted_value.p_alive,
         snapshot.first_order_date,
         snapshot.last_order_date,
         snapshot.days_since_first_order,
@@ -90,6 +101,8 @@ final as (
         on customers.customer_id = snapshot.customer_id
     left join opt_outs_by_customer
         on opt_outs_by_customer.customer_id = snapshot.customer_id
+    left join predicted_value
+        on predicted_value.customer_id = snapshot.customer_id
 
 )
 

@@ -7,7 +7,8 @@
   day is day 30 after the first order, 生日礼 on the birthday, promotion messages on promotion days;
   events - shipped, delivered, stage entered, tier rose - on snapshot_date are told the next morning),
   the customer is in the campaign's customer_types / lifecycle_stages and passes its optional filters
-  (min_monetary; high_value_only = high credit AND top fifth by spend; a promotion's promoted_category).
+  (min_monetary; high_value_only = high credit AND top fifth by predicted value, or by spend for a customer
+  without a prediction; a promotion's promoted_category).
   occasion_date is the delivery day of the occasion's first attempt (day 30, the birthday, the
   promotion's first day, the morning after a shipment / stage entry / tier rise) and attempt_day how
   many days after it this delivery is: a gift (is_gift) is a
@@ -53,7 +54,11 @@
                     ))
                     and
                     {%- endif %}
-                    audience.m_score >= {{ var('campaign_high_value_min_m_score') }}
+                    -- top fifth by predicted value (fct_customer_value), or by spend until a prediction exists
+                    coalesce(
+                        audience.value_decile >= {{ var('campaign_high_value_min_value_decile') }},
+                        audience.m_score >= {{ var('campaign_high_value_min_m_score') }}
+                    )
                 )
             ))
 {%- endset %}
@@ -394,6 +399,8 @@ final as (
         audience.member_tier,
         audience.rfm_segment,
         audience.monetary,
+        audience.predicted_value,
+        audience.value_decile,
         audience.has_phone,
         audience.has_email,
         audience.has_invalid_phone,

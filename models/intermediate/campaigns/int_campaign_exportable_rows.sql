@@ -82,6 +82,7 @@ sends as (
         decisions.outcome,
         decisions.coupon_code,
         decisions.coupon_amount,
+        decisions.predicted_value,
         decisions.is_service,
         decisions.is_promotional,
         decisions.delivery_date,
@@ -187,16 +188,19 @@ exportable_sends as (
         last_order_date,
         paid_orders,
         monetary,
+        predicted_value,
         case when channel = 'email' then message_subject end as message_subject,
         message,
         length(message) as message_chars,
         case when channel = 'sms' then {{ fugou_sms_parts('length(message)') }} end as sms_parts,
         case when channel = 'phone' then survey_questions end as survey_questions,
-        -- the row's place in its list: a phone list starts with the customers who spent most (the calls
-        -- worth making first), other lists follow customer_id
+        -- the row's place in its list: a phone list starts with the customers of highest predicted value
+        -- (the calls worth making first; then by spend: customers without a prediction), other lists
+        -- follow customer_id
         row_number() over (
             partition by campaign_code, channel
-            order by case when channel = 'phone' then monetary end desc nulls last, customer_id
+            order by case when channel = 'phone' then predicted_value end desc nulls last,
+                case when channel = 'phone' then monetary end desc nulls last, customer_id
         ) as list_position
     from rendered_sends
 
@@ -230,6 +234,7 @@ control_group as (
         cast(null as date) as last_order_date,
         cast(null as integer) as paid_orders,
         cast(null as decimal(14, 2)) as monetary,
+        cast(null as decimal(14, 2)) as predicted_value,
         cast(null as {{ dbt.type_string() }}) as message_subject,
         cast(null as {{ dbt.type_string() }}) as message,
         cast(null as integer) as message_chars,

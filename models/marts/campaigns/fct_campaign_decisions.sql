@@ -157,8 +157,9 @@ budget_spent_before as (
 
 ),
 
--- a coupon campaign with a budget sends while its budget lasts, highest spend first (the control group
--- costs nothing); the rest is suppressed as budget_spent
+-- a coupon campaign with a budget sends while its budget lasts, highest predicted value first (then
+-- highest spend: customers without a prediction, ties); the control group costs nothing; the rest is
+-- suppressed as budget_spent
 budgeted as (
 
     select
@@ -175,7 +176,7 @@ budgeted as (
                     end
                 ) over (
                     partition by ranked.campaign_code
-                    order by ranked.monetary desc, ranked.customer_id
+                    order by ranked.predicted_value desc nulls last, ranked.monetary desc, ranked.customer_id
                     rows between unbounded preceding and current row
                 )
         end as budget_used
@@ -251,6 +252,8 @@ final as (
         lifecycle_stage,
         member_tier,
         rfm_segment,
+        predicted_value,
+        value_decile,
         coupon_amount,
         coupon_code,
         control_share,

@@ -126,13 +126,13 @@ final as (
         cast(round(valued.expected_revenue_90d, 2) as decimal(14, 2)) as expected_revenue_90d,
         cast(round(valued.expected_revenue_365d, 2) as decimal(14, 2)) as expected_revenue_365d,
         cast(round(valued.predicted_value, 2) as decimal(14, 2)) as predicted_value,
-        case
+        cast(case
             when valued.predicted_value is not null
                 then ntile(10) over (
                     partition by valued.predicted_value is null
                     order by valued.predicted_value, valued.customer_id
                 )
-        end as value_decile,
+        end as integer) as value_decile,
         (
             valued.p_alive >= {{ var('value_worth_waking_min_p_alive') }}
             and snapshot.lifecycle_stage <> 'active'

@@ -53,6 +53,7 @@ HEADERS: dict[str, str] = {
     "last_order_date": "最近下单日",
     "paid_orders": "订单数",
     "monetary": "累计消费(元)",
+    "predicted_value": "预测价值(元)",
     "survey_questions": "调研问题",
     "delivery_date": "发送日期",
     "call_result": "通话结果",
@@ -74,7 +75,7 @@ CHANNEL_COLUMNS: dict[str, tuple[str, ...]] = {
     "email": ("email", "name", "platform_nick", "message_subject", "message", "campaign_name_zh", "campaign_code",
               *_COUPON, "member_tier_name_zh", "delivery_date"),
     "phone": ("phone", "name", "platform_nick", "member_tier_name_zh", "last_order_date", "paid_orders", "monetary",
-              "campaign_name_zh", "offer_zh", "coupon_face_value", "coupon_threshold", "coupon_code",
+              "predicted_value", "campaign_name_zh", "offer_zh", "coupon_face_value", "coupon_threshold", "coupon_code",
               "coupon_valid_until", "message", "survey_questions", "delivery_date", "call_result", "churn_reason"),
 }
 
@@ -86,7 +87,7 @@ FILLED_BY_CALLER = frozenset({"call_result", "churn_reason"})
 CUSTOMER_TEXT_COLUMNS = frozenset({"name", "platform_nick", "message", "message_subject"})
 
 #: columns written with two decimals
-MONEY_COLUMNS = frozenset({"coupon_face_value", "coupon_threshold", "monetary"})
+MONEY_COLUMNS = frozenset({"coupon_face_value", "coupon_threshold", "monetary", "predicted_value"})
 
 #: every column of int_campaign_exportable_rows a list reads (the export selects these)
 SOURCE_COLUMNS: tuple[str, ...] = tuple(sorted(

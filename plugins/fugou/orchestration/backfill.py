@@ -36,7 +36,9 @@ from fugou.settings import Paths, paths, setting
 
 # dbt selectors: the customer facts (set-based over a chunk of days) and the day-by-day campaign part
 CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
-PER_DAY = ("staging", "intermediate.campaigns+", "marts.campaigns+", "intermediate.evaluation+", "marts.evaluation+")
+# (the predicted value is fitted and scored day by day, like the decisions that read it)
+PER_DAY = ("staging", "intermediate.value", "marts.value", "intermediate.campaigns+", "marts.campaigns+",
+           "intermediate.evaluation+", "marts.evaluation+")
 # built once, at the end: the shop KPIs (only their open periods change), the roll-ups of every day's
 # decisions (models tagged rollup: rebuilt in full from the decisions), and the campaign evaluation,
 # whose final rows (windows closed by a day: what that day's evaluation files hold) are the same as of

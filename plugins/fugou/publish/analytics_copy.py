@@ -8,7 +8,7 @@ file open keeps reading the old, complete version; the next connection sees the 
 numbers and e-mail addresses never reach the copy: they live only in ``raw.customers`` and the
 restricted staging contacts model, which are not published.
 
-**Day-partitioned marts** (:data:`DAY_PARTITIONED`: the per-customer snapshot, the campaign decisions
+**Day-partitioned marts** (:data:`DAY_PARTITIONED`: the per-customer snapshot and predicted value, the campaign decisions
 and the stage changes) grow by a day's rows every day; copying all of them on every run made publish
 the slowest step (20 s at 1M orders and growing with every retained day). They are published as one
 Parquet file per day, ``parquet/<mart>/<day column>=<YYYY-MM-DD>/data.parquet``, and the copy holds a
@@ -44,6 +44,7 @@ FORBIDDEN_COLUMNS = frozenset({"phone", "email", "name", "platform_nick", "raw_r
 # marts published as one Parquet file per day (mart -> its day column)
 DAY_PARTITIONED = {
     "fct_customer_snapshot": "snapshot_date",
+    "fct_customer_value": "snapshot_date",
     "fct_campaign_decisions": "decision_date",
     "fct_customer_stage_changes": "change_date",
 }
