@@ -20,10 +20,12 @@ What happens (everything under ``--out``, default ``bench/out/``, git-ignored):
      on a copy of the state after the backfill;
    - ``task.<name>``: each DAG task of the same day called directly (``fugou.orchestration.pipeline``) on another
      copy; ``daily.tasks`` is their sum.
+   - ``value.fit`` / ``value.score``: the predicted-value models of the last backfilled day, with and without
+     a fit, on copies of the same state (:mod:`bench.value_stage`).
 3. Once: the peer, lifetimes' ``summary_data_from_transaction_data`` (guarded by time and memory).
 
 Results: ``<out>/results_<N>.json`` (every measurement) and ``<out>/results_<N>.md`` (median / min /
-max per stage, ratios to the floor, the targets of issue 8, the slowest dbt nodes).
+max per stage, ratios to the floor, the targets of issue 8, the slowest dbt nodes, the value model).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from bench import value_stage
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "bench" / "out"
@@ -318,6 +322,8 @@ def worker(argv: list[str]) -> None:
         out = _backfill(start, end)
         out["dbt_last"] = _dbt_nodes(paths())
         out["dbt_all"] = _dbt_log_nodes(paths())
+    elif kind in ("value", "value_parse"):
+        out = value_stage.worker(kind, rest)
     elif kind == "peer":
         from bench.peer_lifetimes import run_guarded
 
@@ -385,7 +391,7 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
                 m(f"csv_read.{e}", ["csv_read", str(shop / f"{e}.csv"), str(work / "csv_read.duckdb")])
         if "floor" in stages:
             m("floor", ["floor", str(shop), end_date, str(work / "floor.parquet")])
-        need_chain = bool(stages & {"import", "backfill", "daily"})
+        need_chain = bool(stages & {"import", "backfill", "daily", "value"})
         if not need_chain:
             continue
         home = work / f"rep{rep}"
@@ -393,15 +399,16 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
         if "import" in stages or base_home is None:
             for e in ENTITIES:  # orders first: items are placed on their order's day
                 m(f"import.{e}", ["import", str(split / "history" / f"{e}.csv"), e], home)
-        if rep == 1 and base_home is not None and "daily" in stages:
-            measure("airflow_setup", ["airflow_setup"], base_home, rl)  # one-off, not a stage
+        if base_home is not None:
+            if rep == 1 and "daily" in stages:
+                measure("airflow_setup", ["airflow_setup"], base_home, rl)  # one-off, not a stage
         elif rep == 1 or rep <= backfill_repeat:
             place_daily(split, home)
             if rep == 1 and "daily" in stages:
                 measure("airflow_setup", ["airflow_setup"], home, rl)  # one-off, not a stage
             if "backfill" in stages and rep <= backfill_repeat:
                 m("backfill", ["backfill", first_daily, last_backfill], home)
-            elif rep == 1 and "daily" in stages:  # the state a daily run starts from: earlier days built
+            elif rep == 1 and stages & {"daily", "value"}:  # the state they start from: earlier days built
                 measure("backfill_untimed", ["backfill", first_daily, last_backfill], home, rl)
             if rep == 1:
                 base = home
@@ -422,6 +429,8 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
             if not keep:
                 shutil.rmtree(dag_home, ignore_errors=True)
                 shutil.rmtree(tasks_home, ignore_errors=True)
+        if "value" in stages and base is not None:
+            value_stage.run_stage(base, work, value_stage.value_day(end_date), rep, m, rl, keep)
         imp = [r for r in runs if r["rep"] == rep and r["stage"].startswith("import.")]
         if imp:
                 runs.append({"stage": "import.total", "rep": rep, "wall_s": round(sum(r["wall_s"] for r in imp), 3),
@@ -510,7 +519,8 @@ def markdown(report: dict[str, Any]) -> str:
              "|---|---|---|---|---|---|---|"]
     order = ["csv_read.orders", "csv_read.order_items", "csv_read.customers", "csv_read.opt_outs", "csv_read.total",
              "floor", "import.orders", "import.order_items", "import.customers", "import.opt_outs", "import.total",
-             "daily.dag", "daily.tasks", *[f"task.{t}" for t in TASKS], "backfill", "peer.lifetimes"]
+             "daily.dag", "daily.tasks", *[f"task.{t}" for t in TASKS], "backfill", *value_stage.STAGES,
+             "peer.lifetimes"]
     for stage in [*order, *sorted(set(s) - set(order))]:
         if stage not in s:
             continue
@@ -519,7 +529,7 @@ def markdown(report: dict[str, Any]) -> str:
         cratio = f"{v['cpu_med'] / floor_cpu:.1f}" if floor_cpu else ""
         lines.append(f"| {stage} | {v['n']} | {v['wall_med']:.2f} ({v['wall_min']:.2f}-{v['wall_max']:.2f}) | "
                      f"{v['cpu_med']:.2f} | {v['peak_mib']:.0f} | {ratio} | {cratio} |")
-    lines += ["", "Targets (medians):", *_targets(s)]
+    lines += ["", "Targets (medians):", *_targets(s), *value_stage.markdown_lines(report, floor)]
     peer = [r for r in report["runs"] if r["stage"] == "peer.lifetimes"]
     if peer:
         lines += ["", f"peer: {json.dumps(peer[0]['result'])}"]
@@ -574,8 +584,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--days", type=int, default=730, help="days of order history")
     ap.add_argument("--backfill-days", type=int, default=30)
     ap.add_argument("--backfill-repeat", type=int, default=1, help="repetitions that also time the backfill")
-    ap.add_argument("--stages", default="csv_read,floor,import,backfill,daily,peer",
-                    help="comma-separated subset of csv_read,floor,import,backfill,daily,peer")
+    ap.add_argument("--stages", default="csv_read,floor,import,backfill,daily,value,peer",
+                    help="comma-separated subset of csv_read,floor,import,backfill,daily,value,peer")
     ap.add_argument("--peer-timeout", type=float, default=900.0)
     ap.add_argument("--peer-memory-gib", type=float, default=6.0)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)

@@ -85,3 +85,28 @@ def test_harness_runs_and_writes_results(tmp_path: Path) -> None:
     assert peer["result"]["status"] == "ok" and peer["result"]["transactions"] > 1500
     summary = (tmp_path / "results_2000.md").read_text()
     assert "| floor | 2 |" in summary and "peak memory under 6 GiB" in summary
+
+
+def test_harness_value_stage_fits_and_scores(tmp_path: Path) -> None:
+    # a shop with enough repeat buyers for a fit (var value_min_repeat_buyers); the value stage needs the
+    # state after a backfill, which the harness imports and backfills (2 days) untimed when not asked to time it
+    bench_main(["--orders", "3000", "--repeat", "1", "--stages", "floor,value", "--backfill-days", "2",
+                "--out", str(tmp_path), "--end-date", DAY, "--days", "400"])
+    report = json.loads((tmp_path / "results_3000.json").read_text())
+    runs = {r["stage"]: r for r in report["runs"]}
+    fit, score = runs["value.fit"], runs["value.score"]
+    for entry in (fit, score):
+        assert entry["wall_s"] > 0 and entry["cpu_s"] > 0 and entry["peak_rss_mib"] > 0
+        nodes = entry["result"]["nodes_s"]
+        assert all(nodes[name] > 0 for name in ("fct_customer_value_fits", "int_customer_value_pattern_scores",
+                                                "fct_customer_value", "int_customer_value_histories"))
+        assert entry["result"]["scored_customers"] > 1000
+    assert fit["result"]["fitted"] and not score["result"]["fitted"]
+    row = fit["result"]["fit"]
+    assert row["fit_reason"] == "on_demand" and row["purchase_status"] == "converged"
+    assert row["fit_seconds"] > 0
+    assert 0 < row["purchase_patterns"] < row["customers"] and 0 < row["spend_patterns"] <= row["repeat_buyers"]
+    assert row["repeat_buyers"] >= 200
+    summary = (tmp_path / "results_3000.md").read_text()
+    assert "| value.fit | 1 |" in summary and "| · fct_customer_value_fits s |" in summary
+    assert "purchase patterns" in summary

@@ -9,12 +9,13 @@ one Altair itself uses for ``chart.save(..., inline=True)``); it is built once p
 
 The page opens with the operator's question, "did it pay?" (coupon cost, incremental revenue and ROI
 per campaign, final and provisional months told apart; the funnel against the control group), then the
-retention picture (cohort curves, shop KPIs with the current week and month marked "so far") and the
-customer base. The header links the day's send lists and the quality pages by relative paths only, and
+retention picture (cohort curves), the predicted value of the customers per lifecycle stage and the
+ones worth waking (:mod:`fugou.report.charts_value`: alive by the purchase model but not buying lately),
+the shop KPIs (the current week and month marked "so far") and the customer base. The header links the day's send lists and the quality pages by relative paths only, and
 the fonts are a CJK stack (CSS and every chart's config): nothing on the page reaches the network.
 
-A chart whose table is not published yet, or has no rows for the day, shows a "no data yet" note;
-a query that fails (e.g. a mart renamed a column) shows the error in its place and the rest of the
+A chart whose table is not published yet, or has no rows for the day, shows a "no data yet" note
+(with the reason when the section has a query for it: e.g. no usable fit of the value models); a query that fails (e.g. a mart renamed a column) shows the error in its place and the rest of the
 report is still written.
 """
 
@@ -36,7 +37,7 @@ from typing import Any
 import duckdb
 
 from fugou.publish.access import open_published
-from fugou.report import charts, payback
+from fugou.report import charts, charts_value, payback
 from fugou.report.links import files_html
 from fugou.report.queries import QUERIES
 from fugou.settings import Paths, paths, setting
@@ -48,13 +49,20 @@ Rows = list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class Section:
-    """One chart of the report: the query it reads, how to draw it, and what it shows."""
+    """One chart of the report: the query it reads, how to draw it, and what it shows.
+
+    ``table`` renders the numbers under the chart from the chart's rows, or from the rows of the query
+    ``table_query`` when given; ``empty_note`` names a query whose first row's ``note`` says why the day
+    has no rows (no row: the generic note only).
+    """
 
     key: str
     title: str
     description: str
     draw: Callable[[Rows], dict[str, Any]]
     table: Callable[[Rows], str] | None = None  # the numbers under the chart, as an HTML table
+    table_query: str | None = None
+    empty_note: str | None = None
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -84,6 +92,22 @@ SECTIONS: tuple[Section, ...] = (
             "itself; a first order late in a month leaves less time for k = 0), for k up to {cohort_max_months}. "
             "Solid lines join months that are over; a month not over by {day} is a hollow point on a dashed "
             "segment (至今 so far: second orders through {day} only, it may still rise).", charts.cohorts),
+    Section("value_by_stage", "预测价值 · Predicted value by lifecycle stage",
+            "Predicted value (预测价值) of each customer on {day}: the expected spend over the next "
+            "{value_horizon_months} months, discounted {value_discount} a month, in yuan: the expected purchases "
+            "of the purchase model (BG/NBD) fitted on the date given under the chart, times the expected spend "
+            "per purchase of the spend model (Gamma-Gamma). Per lifecycle stage: customers, total and mean "
+            "predicted value and its spread (line p10 – p90, bar p25 – p75, white tick median, diamond mean), "
+            "and the mean P(alive), the model's probability that the customer still buys at all. A day without "
+            "a usable fit (too few repeat buyers so far) has no predictions.",
+            charts_value.value_by_stage, charts_value.value_by_stage_table, empty_note="value_no_fit"),
+    Section("worth_waking", "值得唤醒 · Alive but silent: the customers worth waking",
+            "Customers not active on {day} (沉默期 silent, 睡眠期 sleeping, 流失期 churned: no order lately) whom the "
+            "purchase model still gives P(alive) of at least {value_min_p_alive}: win-back money goes to them, "
+            "highest predicted value first. Per stage: how many, their total predicted value (mean P(alive) in "
+            "the tooltip); below, the 20 of highest predicted value by customer_id, with the days since their "
+            "last order.", charts_value.worth_waking, charts_value.worth_waking_table,
+            table_query="worth_waking_top", empty_note="value_no_fit"),
     Section("shop_kpis", "店铺指标 · Shop KPIs",
             "Weekly and monthly retention KPIs: repurchase rate, purchase frequency, spend per customer, "
             "wake-up rate of silent and sleeping customers, unsubscribe rate. Solid lines join complete "
@@ -239,6 +263,22 @@ def _header(day: str, p: Paths, con: duckdb.DuckDBPyConnection | None, tables: s
             f"{files_html(day, p)}</header>")
 
 
+def _table_html(section: Section, rows: Rows, con: duckdb.DuckDBPyConnection | None, tables: set[str],
+                params: dict[str, Any]) -> str:
+    """The section's table: from the chart's rows, or from its own query (whose failure leaves the chart)."""
+    assert section.table is not None
+    if section.table_query is None:
+        return section.table([dict(row) for row in rows])
+    try:
+        return section.table(_run(con, tables, section.table_query, params))
+    except NotPublished as missing:
+        return f'<p class="no-data">暂无数据 · no table yet: {html.escape(str(missing))} is not published yet.</p>'
+    except duckdb.Error as exc:
+        log.warning("report table %s failed: %s", section.table_query, exc)
+        return (f'<p class="no-data error">this table could not be read: '
+                f"{html.escape(type(exc).__name__)}: {html.escape(str(exc).splitlines()[0])}</p>")
+
+
 def _section_html(section: Section, index: int, con: duckdb.DuckDBPyConnection | None, tables: set[str],
                   params: dict[str, Any], fmt: dict[str, Any]) -> str:
     title = html.escape(section.title.format(**fmt))
@@ -253,10 +293,12 @@ def _section_html(section: Section, index: int, con: duckdb.DuckDBPyConnection |
                     f'<script type="application/json" class="vega-spec" data-chart="{section.key}" '
                     f'data-target="chart-{index}">{spec_json}</script>')
             if section.table is not None:
-                body += section.table([dict(row) for row in rows])
+                body += _table_html(section, rows, con, tables, params)
         else:
+            reason = _one(con, tables, section.empty_note, params).get("note") if section.empty_note else None
             tables_read = html.escape(QUERIES[section.key].requires[0])
-            body = f'<p class="no-data">暂无数据 · no data yet: {tables_read} has no rows for this day.</p>'
+            body = (f'<p class="no-data">暂无数据 · no data yet: {tables_read} has no rows for this day'
+                    + (f": {html.escape(str(reason))}.</p>" if reason else ".</p>"))
     except NotPublished as missing:
         body = f'<p class="no-data">暂无数据 · no data yet: {html.escape(str(missing))} is not published yet.</p>'
     except duckdb.Error as exc:
@@ -291,6 +333,8 @@ table.figures-table { border-collapse: collapse; font-size: 13px; margin-top: 12
 .figures-table tr.provisional td { color: #777; font-style: italic; }
 .figures-table tr.paid td:last-child { color: #1d6b38; font-weight: 600; }
 .figures-table tr.lost td:last-child { color: #a8231a; font-weight: 600; }
+.figures-table tr.total td { font-weight: 600; border-top: 2px solid #ccc; }
+.fit-note, .table-note { color: #555; font-size: 13px; margin: 8px 0 0; }
 """.replace("$FONT", charts.FONT)  # the charts' CJK stack
 
 LOADER = """
@@ -315,7 +359,7 @@ def render_html(day: str, p: Paths | None = None) -> str:
     try:
         tables = _existing_tables(con) if con is not None else set()
         header = _header(day, p, con, tables, params)
-        text = {**fmt, "day": day}
+        text = {**fmt, **charts_value.value_settings(), "day": day}
         sections = "".join(_section_html(s, i, con, tables, params, text) for i, s in enumerate(SECTIONS))
         published = _one(con, tables, "published", params)
     finally:

@@ -6,8 +6,8 @@ are named: ``$day`` (the report's day, a DATE) and the window sizes from ``[repo
 ``config/fugou.toml`` (``cohort_months`` and ``cohort_max_months`` default to 12 when not set).
 Campaigns are labelled with their Chinese name from ``seeds.campaign_catalog`` (``campaign_label``: the
 name, plus the campaign code when several variants on one channel share it). When a mart changes a
-column name, this file and :mod:`fugou.report.queries_outcomes` (the SQL of the money, funnel and cohort
-sections) are the only ones to adapt.
+column name, this file, :mod:`fugou.report.queries_outcomes` (the SQL of the money, funnel and cohort
+sections) and :mod:`fugou.report.queries_value` (the predicted-value sections) are the only ones to adapt.
 """
 
 from __future__ import annotations
@@ -15,6 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fugou.report.queries_outcomes import CAMPAIGN_LABELS, COHORTS_SQL, MONEY_SQL
+from fugou.report.queries_value import (
+    VALUE_BY_STAGE_SQL,
+    VALUE_NO_FIT_SQL,
+    WORTH_WAKING_SQL,
+    WORTH_WAKING_TOP_SQL,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Query:
 
 MONEY = Query(MONEY_SQL, ("marts.fct_campaign_evaluation_by_campaign", "seeds.campaign_catalog"))
 COHORTS = Query(COHORTS_SQL, ("marts.dim_customers",))
+VALUE = ("marts.fct_customer_value", "seeds.lifecycle_stages")
 
 QUERIES: dict[str, Query] = {
     # ---- header figures -------------------------------------------------------------------------
@@ -266,4 +273,11 @@ QUERIES: dict[str, Query] = {
         ("marts.fct_shop_kpis",),
     ),
     "cohorts": COHORTS,
+    # predicted value (fct_customer_value) of the day's customers per lifecycle stage, and the customers
+    # worth waking (alive by the purchase model, not active): per stage and the top 20 by predicted value;
+    # value_no_fit says why a day has no predictions (no usable fit of the value models by then)
+    "value_by_stage": Query(VALUE_BY_STAGE_SQL, VALUE),
+    "worth_waking": Query(WORTH_WAKING_SQL, VALUE),
+    "worth_waking_top": Query(WORTH_WAKING_TOP_SQL, (*VALUE, "marts.fct_customer_snapshot")),
+    "value_no_fit": Query(VALUE_NO_FIT_SQL, ("marts.fct_customer_value_fits",)),
 }

@@ -58,6 +58,7 @@ VALUE_BY_STAGE_SQL = f"""
         max(spend_fit_date) as last_spend_fit_date
     from day_values
     group by grouping sets ((stage_code, stage_label, stage_order), ())
+    having count(*) > 0  -- the all-stages row of a day without rows would be all zeros
     order by is_total, stage_order, lifecycle_stage
     """
 
