@@ -1,0 +1,113 @@
+"""Predicted customer value: when a fit is due, what a shop without enough repeat buyers gets, and the
+scoring formulas at their edges (hand-made values; the CDNOW checks are in test_customer_value_model)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from dbt_helpers import build, make_warehouse, order, query
+from scipy.special import hyp2f1
+
+from fugou.value.daily import FIT_COLUMNS, SCORE_COLUMNS, fit_if_due, fit_reason, score_patterns
+from fugou.value.scoring import discounted_expected_purchases, expected_purchases, probability_alive
+
+CDNOW = {"r": 0.2426, "alpha": 30.895, "a": 0.7929, "b": 2.4259}  # days
+DAY = dt.date(2025, 3, 31)
+
+
+@pytest.mark.parametrize(("earlier", "usable", "refit_now", "expected"), [
+    ([], False, False, "first"),
+    ([], False, True, "first"),
+    ([dt.date(2025, 3, 30)], True, True, "on_demand"),
+    ([dt.date(2025, 3, 30)], False, False, "no_usable_fit"),
+    ([dt.date(2025, 3, 24)], True, False, "cadence"),          # 7 days: due
+    ([dt.date(2025, 3, 25)], True, False, None),               # 6 days: not yet
+    ([dt.date(2025, 3, 1), dt.date(2025, 3, 25)], True, False, None),  # the latest fit counts
+])
+def test_when_a_fit_is_due(earlier, usable, refit_now, expected):
+    assert fit_reason(DAY, earlier, usable, refit_days=7, refit_now=refit_now) == expected
+
+
+def settings(**extra):
+    return {"snapshot_date": DAY, "refit_days": 7, "refit_now": False, "min_repeat_buyers": 200,
+            "fit_max_iterations": 500, "horizon_months": 12, "monthly_discount_rate": 0.01, **extra}
+
+
+def test_too_few_repeat_buyers_is_recorded_without_fitting():
+    patterns = pd.DataFrame({"frequency": [0, 1, 3], "recency_days": [0, 10, 40], "age_days": [50, 60, 90],
+                             "customers": [500, 150, 49]})
+    no_fits = pd.DataFrame({"fit_date": [], "purchase_status": []})
+    row = fit_if_due(settings(), patterns, pd.DataFrame(), no_fits).iloc[0]
+    assert list(row.index) == list(FIT_COLUMNS)
+    assert (row["customers"], row["repeat_buyers"], row["purchase_status"], row["spend_status"]) == \
+        (699, 199, "too_few_repeat_buyers", "too_few_repeat_buyers")
+    assert row["r"] is None and "199 repeat buyer(s)" in row["message"] and "at least 200" in row["message"]
+    # one more repeat buyer is enough to try; a recent fit means nothing is due
+    earlier = pd.DataFrame({"fit_date": [DAY - dt.timedelta(days=1)], "purchase_status": ["converged"]})
+    assert fit_if_due(settings(), patterns, pd.DataFrame(), earlier).empty
+
+
+def test_no_fit_no_scores():
+    patterns = pd.DataFrame({"frequency": [1], "recency_days": [5], "age_days": [9], "customers": [3]})
+    scores = score_patterns(patterns, None, horizon_months=12, monthly_discount_rate=0.01)
+    assert scores.empty and list(scores.columns) == list(SCORE_COLUMNS)
+
+
+def test_probability_alive_edges():
+    # one purchase only: alive by the model's assumption (drop-out happens right after a purchase)
+    assert probability_alive([0], [0], [400], **CDNOW)[0] == 1.0
+    # bought again on the scoring day: 1 / (1 + a / (b + x - 1))
+    assert probability_alive([2], [100], [100], **CDNOW)[0] == pytest.approx(1 / (1 + 0.7929 / (2.4259 + 1)))
+    # the longer the silence after the last purchase, the less likely alive
+    alive = probability_alive([5, 5, 5], [100, 100, 100], [100, 200, 400], **CDNOW)
+    assert alive[0] > alive[1] > alive[2] > 0
+
+
+def direct(x, t_x, T, t, r, alpha, a, b):
+    """FHL 2005 eq. 10 as printed (pymc-marketing's form)."""
+    z = t / (alpha + T + t)
+    numerator = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
+                                              * hyp2f1(r + x, b + x, a + b + x - 1, z))
+    return numerator / (1 + (x > 0) * a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
+
+
+@pytest.mark.parametrize(("x", "t_x", "T", "t"), [(0, 0, 30, 90), (1, 10, 300, 365), (7, 250, 270, 90),
+                                                   (20, 600, 700, 365)])
+def test_expected_purchases_equal_the_printed_formula(x, t_x, T, t):
+    got = expected_purchases([x], [t_x], [T], t, **CDNOW)[0]
+    assert got == pytest.approx(direct(np.float64(x), t_x, T, t, **CDNOW), rel=1e-9)
+
+
+def test_a_customer_with_hundreds_of_purchases_gets_a_finite_prediction():
+    # the printed form's 2F1(r + x, b + x; ...) overflows for such a customer: Euler's form does not
+    value = expected_purchases([400], [700], [700], 365, **CDNOW)[0]
+    assert np.isfinite(value) and 150 < value < 250  # ~ 400 purchases in 700 days, still buying: ~ 0.57/day
+
+
+def test_undiscounted_value_telescopes_to_the_horizon():
+    args = ([3], [100], [200])
+    total = discounted_expected_purchases(*args, months=12, monthly_discount_rate=0.0, **CDNOW)[0]
+    assert total == pytest.approx(expected_purchases(*args, 360, **CDNOW)[0], rel=1e-12)
+    assert discounted_expected_purchases(*args, months=12, monthly_discount_rate=0.05, **CDNOW)[0] < total
+
+
+def test_a_shop_with_too_few_repeat_buyers_gets_no_predicted_value(tmp_path):
+    orders = [order(f"o{i}", f"c{i}", "2025-01-10", 100) for i in range(30)]
+    orders += [order(f"r{i}", f"c{i}", "2025-02-10", 80) for i in range(5)]   # 5 repeat buyers
+    home = make_warehouse(tmp_path / "home", orders=orders)
+    build(home, "2025-03-31", select=["+fct_customer_value"])
+    fits = query(home, "select fit_reason, customers, repeat_buyers, purchase_status, spend_status, r, message "
+                       "from marts.fct_customer_value_fits")
+    assert fits == [{"fit_reason": "first", "customers": 30, "repeat_buyers": 5,
+                     "purchase_status": "too_few_repeat_buyers", "spend_status": "too_few_repeat_buyers", "r": None,
+                     "message": "5 repeat buyer(s) by 2025-03-31, the value models need at least 200 "
+                                "(var value_min_repeat_buyers): no predicted value until there are enough"}]
+    assert query(home, "select count(*) as n from marts.fct_customer_value") == [{"n": 0}]
+    assert query(home, "select count(*) as n from intermediate.int_customer_value_pattern_scores") == [{"n": 0}]
+    # the next day tries again (no usable fit yet), still without enough repeat buyers
+    build(home, "2025-04-01", select=["marts.value", "intermediate.value"], data_tests=False)
+    assert [r["fit_reason"] for r in query(home, "select fit_reason from marts.fct_customer_value_fits "
+                                                 "order by fit_date")] == ["first", "no_usable_fit"]
