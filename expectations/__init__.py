@@ -3,6 +3,7 @@
 - :mod:`raw`: each landing partition of day D (``raw.orders``, ``raw.order_items``, ``raw.customers``,
   ``raw.opt_outs`` rows with ``_partition_date = D``);
 - :mod:`customer_facts`: ``marts.fct_customer_snapshot`` for D, reconciled with the paid orders;
+- :mod:`customer_value`: the latest fit of the value models and the day's ``marts.fct_customer_value``;
 - :mod:`campaigns`: ``marts.fct_campaign_decisions`` for D (and the ``ops.sends`` ledger when D was
   already exported): consent, opt-outs, one marketing message a day, control share;
 - :mod:`evaluation`: ``marts.fct_campaign_evaluation``: rates in [0, 1], group sizes consistent.

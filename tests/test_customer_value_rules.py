@@ -111,3 +111,77 @@ def test_a_shop_with_too_few_repeat_buyers_gets_no_predicted_value(tmp_path):
     build(home, "2025-04-01", select=["marts.value", "intermediate.value"], data_tests=False)
     assert [r["fit_reason"] for r in query(home, "select fit_reason from marts.fct_customer_value_fits "
                                                  "order by fit_date")] == ["first", "no_usable_fit"]
+
+
+# --- the marts gate ------------------------------------------------------------------------------------
+
+def fit_frame(purchase_status: str, spend_status: str, message: str | None, in_use: str | None) -> pd.DataFrame:
+    return pd.DataFrame([{"fit_date": pd.Timestamp("2024-03-10"), "fit_reason": "cadence",
+                          "purchase_status": purchase_status, "spend_status": spend_status, "message": message,
+                          "customers": 5000, "repeat_buyers": 900, "purchase_in_use": pd.Timestamp(in_use) if in_use
+                          else pd.NaT, "spend_in_use": pd.Timestamp(in_use) if in_use else pd.NaT}])
+
+
+def gate(fugou_home, batches):
+    from fugou import quality
+
+    (fugou_home.home / "fugou.toml").write_text("[quality]\ndata_docs = false\n")
+    return quality.check_batches("marts", "2024-03-10", batches, fugou_home, docs=False)
+
+
+def suites():
+    from fugou import quality
+
+    return quality.load_suites().customer_value
+
+
+def test_the_gate_warns_when_a_fit_did_not_converge_and_names_the_fit_in_use(fugou_home):
+    from fugou.quality.gate import quality_config
+
+    warnings = quality_config(fugou_home)["warning"]
+    frame = fit_frame("not_converged", "converged", "purchase model: STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT",
+                      "2024-03-03")
+    result = gate(fugou_home, suites().fit_batches("2024-03-10", frame, warnings))
+    assert result.passed  # a warning: the run goes on with the last good parameters
+    purchase = next(c for c in result.checks if c.check == "customer_value.fit.purchase_model_usable")
+    spend = next(c for c in result.checks if c.check == "customer_value.fit.spend_model_usable")
+    assert (purchase.status, purchase.severity, spend.status) == ("failed", "warning", "passed")
+    text = result.summary()
+    assert "ITERATIONS REACHED LIMIT" in text and "the scores use the fit of 2024-03-03" in text
+
+
+def test_the_gate_warns_a_shop_with_too_few_repeat_buyers(fugou_home):
+    from fugou.quality.gate import quality_config
+
+    message = "5 repeat buyer(s) by 2024-03-10, the value models need at least 200"
+    frame = fit_frame("too_few_repeat_buyers", "too_few_repeat_buyers", message, None)
+    result = gate(fugou_home, suites().fit_batches("2024-03-10", frame, quality_config(fugou_home)["warning"]))
+    assert result.passed and len(result.warnings) == 2
+    assert message in result.summary() and "no predicted value until a fit converges" in result.summary()
+    # and the scores are not checked (there are none), said so
+    skipped = suites().score_batches("2024-03-10", pd.DataFrame([{}]), has_usable_fit=False)
+    assert skipped[0].reason == "no usable fit up to 2024-03-10: no predicted value"
+
+
+def scores_frame(**changes) -> pd.DataFrame:
+    row = {"score_rows": 3, "scored_customers": 3, "snapshot_customers": 3, "min_p_alive": 0.1, "max_p_alive": 1.0,
+           "min_expected_orders": 0.0, "orders_365_below_90": 0, "min_money": 0.0, "min_decile": 1,
+           "max_decile": 10, "missing_scores": 0}
+    return pd.DataFrame([{**row, **changes}])
+
+
+@pytest.mark.parametrize(("changes", "failed"), [
+    ({}, set()),
+    ({"score_rows": 2, "scored_customers": 2}, {"one_row_per_customer"}),
+    ({"scored_customers": 2}, {"customers_distinct"}),
+    ({"max_p_alive": 1.0001}, {"p_alive_at_most_1"}),
+    ({"min_p_alive": -0.01}, {"p_alive_at_least_0"}),
+    ({"orders_365_below_90": 1}, {"orders_365d_not_below_90d"}),
+    ({"min_money": -0.01}, {"money_non_negative"}),
+    ({"max_decile": 11}, {"decile_at_most_10"}),
+    ({"missing_scores": 1}, {"scores_present"}),
+])
+def test_the_gate_checks_the_days_scores(fugou_home, changes, failed):
+    result = gate(fugou_home, suites().score_batches("2024-03-10", scores_frame(**changes), has_usable_fit=True))
+    assert {c.check.removeprefix("customer_value.scores.") for c in result.checks if c.status == "failed"} == failed
+    assert result.passed is not failed

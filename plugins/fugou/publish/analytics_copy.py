@@ -8,8 +8,8 @@ file open keeps reading the old, complete version; the next connection sees the 
 numbers and e-mail addresses never reach the copy: they live only in ``raw.customers`` and the
 restricted staging contacts model, which are not published.
 
-**Day-partitioned marts** (:data:`DAY_PARTITIONED`: the per-customer snapshot and predicted value, the campaign decisions
-and the stage changes) grow by a day's rows every day; copying all of them on every run made publish
+**Day-partitioned marts** (:data:`DAY_PARTITIONED`: the per-customer snapshot and predicted value, the
+campaign decisions and the stage changes) grow by a day's rows every day; copying all of them on every run made publish
 the slowest step (20 s at 1M orders and growing with every retained day). They are published as one
 Parquet file per day, ``parquet/<mart>/<day column>=<YYYY-MM-DD>/data.parquet``, and the copy holds a
 view over those files. A run writes only the days it (re)built (``since`` .. ``day``) and any day of

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from fugou.quality.gate import load_suites
 
 
@@ -145,6 +147,14 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
                 customers, orders, revenue = con.execute(RECONCILIATION_SQL, {"day": day}).fetchone()
                 expected = suites.customer_facts.Reconciliation(int(customers), int(orders), float(revenue))
     out += suites.customer_facts.batches(day, snapshot, expected, config["customer_facts"], warnings, why)
+
+    # predicted value: the latest fit (warning-level by default) and the day's scores, aggregated here
+    value = suites.customer_value
+    fit = con.execute(value.FIT_SQL, {"day": day}).df() if _exists(con, value.FITS) else None
+    out += value.fit_batches(day, fit, warnings)
+    scores = con.execute(value.SCORES_SQL, {"day": day}).df() if _exists(con, value.SCORES) else None
+    usable = fit is not None and not fit.empty and pd.notna(fit.iloc[0]["purchase_in_use"])
+    out += value.score_batches(day, scores, usable, warnings)
 
     # campaign decisions, their sends against dbt's channel verdicts, the control share, the ledger
     decisions = catalog = ledger = None
