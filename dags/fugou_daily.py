@@ -19,6 +19,9 @@ has a timeout (``[run]`` in config).
 **Param** ``force_exports`` (default false; ``fugou run --date D --force-exports`` sets it through the run's
 conf ``{"force_exports": true}``): replace the day's send lists when they were already exported and the
 decisions changed; without it they are kept (the export's rerun rule) and the task logs how to replace them.
+
+**Param** ``refit_value`` (default false; ``fugou run --date D --refit-value``): refit the predicted-value
+models (BG/NBD and Gamma-Gamma) on the day instead of waiting for their cadence (dbt var ``value_refit_days``).
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ def _record_failure(context) -> None:
         "force_exports": Param(False, type="boolean",
                                description="replace send lists already exported when the decisions changed "
                                            "(fugou run --force-exports)"),
+        "refit_value": Param(False, type="boolean",
+                             description="refit the predicted-value models on this day whatever their cadence "
+                                         "(fugou run --refit-value)"),
     },
 )
 def fugou_daily():
@@ -77,11 +83,12 @@ def fugou_daily():
         return pipeline.gate("raw", logical_date)
 
     @task
-    def dbt_build(_: dict, logical_date=None) -> dict:
-        """Seeds, staging, intermediate models and marts for the day, with their dbt tests."""
+    def dbt_build(_: dict, logical_date=None, params=None) -> dict:
+        """Seeds, staging, intermediate models and marts for the day, with their dbt tests (param
+        ``refit_value``: refit the predicted-value models today)."""
         from fugou.orchestration import pipeline
 
-        return pipeline.build_models(logical_date)
+        return pipeline.build_models(logical_date, refit_value=bool((params or {}).get("refit_value", False)))
 
     @task
     def gate_marts(_: dict, logical_date=None) -> dict:

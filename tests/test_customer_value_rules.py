@@ -20,7 +20,7 @@ DAY = dt.date(2025, 3, 31)
 
 @pytest.mark.parametrize(("earlier", "usable", "refit_now", "expected"), [
     ([], False, False, "first"),
-    ([], False, True, "first"),
+    ([], False, True, "on_demand"),
     ([dt.date(2025, 3, 30)], True, True, "on_demand"),
     ([dt.date(2025, 3, 30)], False, False, "no_usable_fit"),
     ([dt.date(2025, 3, 24)], True, False, "cadence"),          # 7 days: due

@@ -150,7 +150,14 @@ def test_bad_partition_fails_the_run_with_a_clear_message_and_changes_nothing(fu
     _write_orders(fugou_home, "2025-03-01", [
         ("o1", "c1", "2025-03-01 10:00:00", "120.50", "completed", None, None),
     ])
-    run_dag("2025-03-01", fugou_home)
+    # (the run's param refit_value reaches dbt: the value models are fitted "on demand")
+    run_dag("2025-03-01", fugou_home, refit_value=True)
+    con = duckdb.connect(str(fugou_home.warehouse), read_only=True)
+    try:
+        assert con.execute("select fit_reason, purchase_status from marts.fct_customer_value_fits").fetchall() == [
+            ("on_demand", "too_few_repeat_buyers")]
+    finally:
+        con.close()
     before = _table_fingerprint(fugou_home.warehouse)
     # a file without the required `amount` column
     folder = fugou_home.landing_partition("orders", "2025-03-02")

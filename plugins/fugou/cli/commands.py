@@ -89,7 +89,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     _remove_leftovers()
     _say(f"running fugou_daily for {args.date} (Airflow, metadata DB under {paths().airflow_home}) ...")
-    result = run_dag(args.date, allow_open_day=args.allow_open_day, force_exports=args.force_exports)
+    result = run_dag(args.date, allow_open_day=args.allow_open_day, force_exports=args.force_exports,
+                     refit_value=args.refit_value)
     for warning in result.warnings:
         _say(f"WARNING: {warning}")
     _say(f"done in {time.monotonic() - started:.0f}s: all {result.tasks} tasks succeeded; log: {result.log}")
@@ -220,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force-exports", action="store_true",
                      help="rewrite the day's send lists if they were already exported and the decisions changed "
                           "(default: keep them)")
+    run.add_argument("--refit-value", action="store_true",
+                     help="refit the predicted-value models (BG/NBD, Gamma-Gamma) on this day instead of waiting for "
+                          "their weekly cadence (dbt var value_refit_days)")
     run.set_defaults(func=cmd_run)
 
     bf = sub.add_parser("backfill", help="process a range of past days, oldest first",

@@ -42,13 +42,15 @@ def gate(layer: str, logical_date: dt.datetime | str, p: Paths | None = None, *,
     return {"day": day, "layer": layer, "summary": str(result), **removed}
 
 
-def build_models(logical_date: dt.datetime | str, p: Paths | None = None) -> dict[str, Any]:
-    """``dbt build`` (seeds, models, dbt tests) for the day."""
+def build_models(logical_date: dt.datetime | str, p: Paths | None = None, *,
+                 refit_value: bool = False) -> dict[str, Any]:
+    """``dbt build`` (seeds, models, dbt tests) for the day; ``refit_value``: with the dbt var
+    ``value_refit_now`` (the predicted-value models are refitted today whatever their cadence)."""
     from fugou import dbt
 
     day = processing_day(logical_date)
     removed = _remove_leftovers(p)
-    dbt.build(day, p=p)
+    dbt.build(day, p=p, extra_vars={"value_refit_now": True} if refit_value else None)
     return {"day": day, **removed}
 
 

@@ -71,14 +71,14 @@ def empty(columns: dict[str, str]) -> pd.DataFrame:
 
 def fit_reason(day: dt.date, earlier_fit_dates: list[dt.date], has_usable_fit: bool, *, refit_days: int,
                refit_now: bool) -> str | None:
-    """Why a fit is due on ``day`` (``first``, ``no_usable_fit``, ``on_demand``, ``cadence``), or none.
+    """Why a fit is due on ``day`` (``on_demand``, ``first``, ``no_usable_fit``, ``cadence``), or none.
 
     ``earlier_fit_dates``: the days of the fits before ``day``; ``has_usable_fit``: one of them gave
     converged purchase parameters."""
-    if not earlier_fit_dates:
-        return "first"
     if refit_now:
         return "on_demand"
+    if not earlier_fit_dates:
+        return "first"
     if not has_usable_fit:
         return "no_usable_fit"
     if (day - max(earlier_fit_dates)).days >= refit_days:
