@@ -66,17 +66,17 @@ def shop(tmp_path_factory) -> dict[str, Any]:
         con.execute("""create table marts.fct_campaign_decisions (customer_id varchar, decision_date date,
             delivery_date date, campaign_code varchar, campaign_name_zh varchar, channel varchar, outcome varchar,
             suppression_reason varchar, coupon_code varchar, coupon_amount decimal(10, 2), is_service boolean,
-            is_promotional boolean, member_tier varchar)""")
+            is_promotional boolean, member_tier varchar, predicted_value decimal(14, 2))""")
         for cid, (channel, outcome, is_service, _, _) in CASES.items():
             code = campaign(channel, is_service)
-            con.execute("insert into marts.fct_campaign_decisions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            con.execute("insert into marts.fct_campaign_decisions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
                         [cid, D, "2025-03-14", code, f"活动{code}", channel, outcome,
                          "lower_priority" if outcome == "suppressed" else None,
                          None if is_service else "CP-5", 0 if is_service else 5, is_service, not is_service,
                          "regular"])
         # the day before: a send that must not be in D's rows
         con.execute("insert into marts.fct_campaign_decisions values ('sms_ok', '2025-03-12', '2025-03-13', "
-                    "'promo_sms', '活动', 'sms', 'send', null, 'CP-5', 5, false, true, 'regular')")
+                    "'promo_sms', '活动', 'sms', 'send', null, 'CP-5', 5, false, true, 'regular', null)")
         con.execute("create table marts.fct_customer_snapshot as select customer_id, cast(? as date) as snapshot_date, "
                     "cast('2025-01-01' as date) as last_order_date, 2 as frequency, "
                     "cast(100 as decimal(14, 2)) as monetary "

@@ -14,7 +14,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from test_report import DAY, D, build_analytics, chart_specs, render_day, rows
+import yaml
+from test_report import DAY, D, build_analytics, chart_specs, rows
 
 from fugou.report import SECTIONS, render_report
 from fugou.settings import REPO_ROOT, Paths
@@ -24,16 +25,17 @@ Page = tuple[Paths, Path, str]
 
 FIT_DAY = dt.date(2025, 3, 24)  # the fit in force on DAY (a week before: value_refit_days)
 
-# the columns of fct_customer_value, in the model's order (checked against the model's SQL below)
-VALUE_COLUMNS = {
-    "customer_id": "varchar", "snapshot_date": "date", "lifecycle_stage": "varchar", "customer_type": "varchar",
-    "member_tier": "varchar", "monetary": "decimal(18, 2)", "frequency": "integer", "recency_days": "integer",
-    "age_days": "integer", "spend_days": "integer", "spend_mean": "decimal(14, 2)", "p_alive": "double",
-    "expected_orders_90d": "double", "expected_orders_365d": "double",
-    "expected_spend_per_order": "decimal(14, 2)", "expected_revenue_90d": "decimal(14, 2)",
-    "expected_revenue_365d": "decimal(14, 2)", "predicted_value": "decimal(14, 2)", "value_decile": "bigint",
-    "is_worth_waking": "boolean", "purchase_fit_date": "date", "spend_fit_date": "date",
-}
+VALUE_MODELS = REPO_ROOT / "models" / "marts" / "value" / "_value__models.yml"
+
+
+def _documented() -> dict[str, list[dict[str, Any]]]:
+    """The documented columns (name, data_type) of each value mart."""
+    models = yaml.safe_load(VALUE_MODELS.read_text(encoding="utf-8"))["models"]
+    return {model["name"]: model.get("columns", []) for model in models}
+
+
+# the columns of fct_customer_value and their types: its enforced contract (checked against the SQL below)
+VALUE_COLUMNS = {column["name"]: column["data_type"] for column in _documented()["fct_customer_value"]}
 
 MIN_P_ALIVE = 0.5  # var value_worth_waking_min_p_alive
 # the day's customers: id, stage, P(alive), expected orders in 365 days, predicted value, value decile,
@@ -84,6 +86,8 @@ def add_value_marts(p: Paths, values: list[dict[str, Any]], fits: list[dict[str,
     con = duckdb.connect(str(p.analytics))
     try:
         con.execute(f"set file_search_path = '{p.home}'")
+        for mart in ("fct_customer_value", "fct_customer_value_fits"):  # whatever test_report's copy has
+            con.execute(f"drop table if exists marts.{mart}")
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in VALUE_COLUMNS.items())
         con.execute(f"create temp table value_rows ({columns})")
         if values:
@@ -153,15 +157,18 @@ def _section(page: str, key: str) -> str:
 # ---- the hand-made marts are the real ones ----------------------------------------------------------
 
 
-def test_the_hand_made_value_mart_has_the_models_columns() -> None:
-    """VALUE_COLUMNS are the columns of fct_customer_value.sql's final select, in order: a renamed
-    column of the model fails here, not only in production."""
+def test_the_hand_made_value_marts_have_the_models_columns() -> None:
+    """The hand-made fct_customer_value has the columns and types of the model's contract, which are
+    the columns of fct_customer_value.sql's final select, in order; the fits table has the documented
+    columns: a renamed column of a mart fails here, not only in production."""
     sql = (REPO_ROOT / "models" / "marts" / "value" / "fct_customer_value.sql").read_text(encoding="utf-8")
     final = sql[sql.index("final as ("):]
     final = final[final.index("select") + len("select"):final.index("\n    from valued")]
     names = [m.group(1) or m.group(2) for line in final.splitlines()
              if (m := re.search(r"(?:\bas (\w+)|^\s*\w+\.(\w+)),?\s*$", line))]
     assert names == list(VALUE_COLUMNS)
+    assert "predicted_value" in VALUE_COLUMNS and VALUE_COLUMNS["is_worth_waking"] == "boolean"
+    assert [column["name"] for column in _documented()["fct_customer_value_fits"]] == list(FIT_COLUMNS)
 
 
 def test_sections_sit_between_cohorts_and_shop_kpis(rendered: Page) -> None:
@@ -328,7 +335,15 @@ def test_no_fit_yet_and_a_fit_but_no_rows(tmp_path: Path) -> None:
 
 def test_value_mart_not_published(tmp_path: Path) -> None:
     """A copy published before the value marts existed: a note, and the rest of the report."""
-    p, _, page = render_day(tmp_path)
+    p = Paths(tmp_path)
+    build_analytics(p.analytics)
+    con = duckdb.connect(str(p.analytics))
+    try:
+        for mart in ("fct_customer_value", "fct_customer_value_fits"):
+            con.execute(f"drop table if exists marts.{mart}")
+    finally:
+        con.close()
+    page = render_report(DAY, p).read_text(encoding="utf-8")
     assert _notes(page) == {key: "暂无数据 · no data yet: marts.fct_customer_value is not published yet."
                             for key in ("value_by_stage", "worth_waking")}
     _rest_is_rendered(page)

@@ -36,10 +36,13 @@ CASES: dict[str, tuple[str, str, float, str | None, str, float, str | None, str 
     "upgrade": ("tier_upgrade", "sms", 0, None, "vip", 5100.0, "王五", None),
     "call_low": ("loyal_winback_call", "phone", 30, "FG-HYL30", "regular", 500.0, "赵六", None),
     "call_high": ("loyal_winback_call", "phone", 30, "FG-HYL30", "senior", 3000.0, "钱七", None),
+    "call_unscored": ("loyal_winback_call", "phone", 30, "FG-HYL30", "vip", 6000.0, "吴十", None),
     "mail": ("member_special_email", "email", 0, None, "regular", 300.0, "孙八", None),
     "service": ("shipping_notice", "sms", 0, None, "regular", 60.0, "周九", None),
 }
 SERVICE = {"shipping_notice"}
+# predicted lifetime value (fct_customer_value), where the customer has one
+PREDICTED = {"call_low": 900.0, "call_high": 200.0}
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +59,13 @@ def lists(tmp_path_factory) -> dict[str, Any]:
         con.execute("""create table marts.fct_campaign_decisions (customer_id varchar, decision_date date,
             delivery_date date, campaign_code varchar, campaign_name_zh varchar, channel varchar, outcome varchar,
             coupon_code varchar, coupon_amount decimal(14, 2), is_service boolean, is_promotional boolean,
-            member_tier varchar)""")
+            member_tier varchar, predicted_value decimal(14, 2))""")
         con.execute("""create table marts.fct_customer_snapshot (customer_id varchar, snapshot_date date,
             last_order_date date, frequency integer, monetary decimal(14, 2))""")
         for cid, (code, channel, amount, coupon, tier, monetary, *_) in CASES.items():
             con.execute("insert into marts.fct_campaign_decisions values (?, ?, '2025-03-14', ?, ?, ?, 'send', ?, ?, "
-                        "?, ?, ?)", [cid, D, code, f"活动{code}", channel, coupon, amount, code in SERVICE,
-                                     code not in SERVICE, tier])
+                        "?, ?, ?, ?)", [cid, D, code, f"活动{code}", channel, coupon, amount, code in SERVICE,
+                                        code not in SERVICE, tier, PREDICTED.get(cid)])
             con.execute("insert into marts.fct_customer_snapshot values (?, ?, '2024-06-01', 3, ?)",
                         [cid, D, monetary])
         con.execute(f"""create table intermediate.int_campaign_audience_prepared as
@@ -125,10 +128,12 @@ def test_service_care_carries_no_opt_out_line(lists):
     assert service["message"] == "【复购示范店】周九，您的宝贝已发货，正飞奔向您，请留意物流信息。"
 
 
-def test_the_phone_list_gives_the_caller_the_facts_highest_spend_first(lists):
+def test_the_phone_list_gives_the_caller_the_facts_highest_predicted_value_first(lists):
     calls = _rows(lists["files"]["loyal_winback_call__phone.csv"], "phone")
-    assert [c["name"] for c in calls] == ["钱七", "赵六"]  # 3000.00 before 500.00
-    first = calls[0]
+    # predicted value 900 before 200 (whatever they spent so far); a customer without a prediction last
+    assert [(c["name"], c["predicted_value"], c["monetary"]) for c in calls] == [
+        ("赵六", "900.00", "500.00"), ("钱七", "200.00", "3000.00"), ("吴十", "", "6000.00")]
+    first = calls[1]  # 钱七
     assert (first["member_tier_name_zh"], first["last_order_date"], first["paid_orders"], first["monetary"]) == (
         "高级会员", "2024-06-01", "3", "3000.00")
     assert (first["coupon_face_value"], first["coupon_threshold"], first["coupon_valid_until"]) == (

@@ -11,12 +11,14 @@ The page opens with the operator's question, "did it pay?" (coupon cost, increme
 per campaign, final and provisional months told apart; the funnel against the control group), then the
 retention picture (cohort curves), the predicted value of the customers per lifecycle stage and the
 ones worth waking (:mod:`fugou.report.charts_value`: alive by the purchase model but not buying lately),
-the shop KPIs (the current week and month marked "so far") and the customer base. The header links the day's send lists and the quality pages by relative paths only, and
-the fonts are a CJK stack (CSS and every chart's config): nothing on the page reaches the network.
+the shop KPIs (the current week and month marked "so far") and the customer base. The header links the
+day's send lists and the quality pages by relative paths only, and the fonts are a CJK stack (CSS and
+every chart's config): nothing on the page reaches the network.
 
 A chart whose table is not published yet, or has no rows for the day, shows a "no data yet" note
-(with the reason when the section has a query for it: e.g. no usable fit of the value models); a query that fails (e.g. a mart renamed a column) shows the error in its place and the rest of the
-report is still written.
+(with the reason when the section has a query for it: e.g. no usable fit of the value models); a query
+that fails (e.g. a mart renamed a column) shows the error in its place and the rest of the report is
+still written.
 """
 
 from __future__ import annotations
