@@ -135,12 +135,12 @@ def _scored(warehouse: Path, day: str) -> int:
 # summary
 
 
-def _med(values: list[float]) -> str:
+def _med(values: list[float], digits: int = 2) -> str:
     if not values:
         return ""
     if len(values) == 1:
-        return f"{values[0]:.2f}"
-    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
 def markdown_lines(report: dict[str, Any], floor_wall: float | None) -> list[str]:
@@ -154,25 +154,26 @@ def markdown_lines(report: dict[str, Any], floor_wall: float | None) -> list[str
                  "(scoring only). Medians (min-max) over the repetitions; node times from dbt's run_results.json.",
              "", f"| | {' | '.join(STAGES)} |", "|---|" + "---|" * len(STAGES)]
 
-    def row(label: str, get: Callable[[dict[str, Any]], float | None]) -> None:
+    def row(label: str, get: Callable[[dict[str, Any]], float | None], digits: int = 2) -> None:
         cells = []
         for s in STAGES:
             vals = [v for v in (get(r) for r in runs[s]) if v is not None]
-            cells.append(_med(vals))
+            cells.append(_med(vals, digits))
         lines.append(f"| {label} | {' | '.join(cells)} |")
 
     lines.append(f"| n | {' | '.join(str(len(runs[s])) for s in STAGES)} |")
     row("wall s (whole child process)", lambda r: r["wall_s"])
     if floor_wall:
-        row("wall / floor", lambda r: r["wall_s"] / floor_wall)
+        row("wall / floor", lambda r: r["wall_s"] / floor_wall, 1)
     row("CPU s", lambda r: r["cpu_s"])
-    row("peak RSS MiB", lambda r: r["peak_rss_mib"])
+    row("peak RSS MiB", lambda r: r["peak_rss_mib"], 0)
     row("dbt elapsed s", lambda r: (r["result"].get("dbt") or {}).get("elapsed_s"))
     for node in NODES:
         row(f"· {node} s", lambda r, node=node: r["result"]["nodes_s"].get(node))
     row("· data tests s (summed)", lambda r: r["result"]["nodes_s"].get("tests"))
     row("untimed dbt parse before it s", lambda r: r["result"].get("parse_before_s"))
-    row("fit written by the build (1 = yes)", lambda r: float(bool(r["result"].get("fitted"))))
+    lines.append("| fit written by the build | " + " | ".join(
+        "/".join("yes" if r["result"].get("fitted") else "no" for r in runs[s]) for s in STAGES) + " |")
     fits = [r["result"]["fit"] for r in runs["value.fit"] if r["result"].get("fit")]
     if fits:
         f = fits[-1]
