@@ -245,6 +245,25 @@ def _create_campaign_marts(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("insert into marts.fct_shop_kpis values (?, ?, ?, ?, ?, ?, ?, ?, ?)", SHOP_KPIS)
 
 
+def _create_value_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Predicted value of two of the day's customers and the fit it comes from (test_report_value checks
+    the predicted-value sections in detail)."""
+    con.execute("""
+        create table marts.fct_customer_value (
+            customer_id varchar, snapshot_date date, lifecycle_stage varchar, p_alive double,
+            expected_orders_365d double, predicted_value decimal(14, 2), value_decile integer,
+            is_worth_waking boolean, purchase_fit_date date, spend_fit_date date)
+    """)
+    con.executemany("insert into marts.fct_customer_value values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [("c1", D, "active", 0.9, 2.0, 800.00, 10, False, _day(-7), _day(-7)),
+                     ("c4", D, "silent", 0.7, 1.0, 400.00, 1, True, _day(-7), _day(-7))])
+    con.execute("""
+        create table marts.fct_customer_value_fits (
+            fit_date date, purchase_status varchar, spend_status varchar, message varchar)
+    """)
+    con.execute("insert into marts.fct_customer_value_fits values (?, 'converged', 'converged', null)", [_day(-7)])
+
+
 def _create_ops(con: duckdb.DuckDBPyConnection) -> None:
     ops_ddl = RAW_DDL[RAW_DDL.index("create table if not exists ops.load_manifest"):]
     con.execute("create schema ops")
@@ -280,6 +299,7 @@ def build_analytics(path: Path, *, marts: bool = True) -> None:
         if marts:
             _create_customer_marts(con)
             _create_campaign_marts(con)
+            _create_value_marts(con)
         _create_ops(con)
         con.execute("create table main.published as select cast(? as date) as snapshot_date, "
                     "timestamp '2025-04-01 02:00:00' as published_at", [D])
