@@ -107,6 +107,12 @@ def test_a_shop_with_too_few_repeat_buyers_gets_no_predicted_value(tmp_path):
                                 "(var value_min_repeat_buyers): no predicted value until there are enough"}]
     assert query(home, "select count(*) as n from marts.fct_customer_value") == [{"n": 0}]
     assert query(home, "select count(*) as n from intermediate.int_customer_value_pattern_scores") == [{"n": 0}]
+    # the run's summary says why
+    from fugou.cli.summary import day_overview
+
+    assert day_overview("2025-03-31", home).value == (
+        "none (5 repeat buyer(s) by 2025-03-31, the value models need at least 200 (var value_min_repeat_buyers): "
+        "no predicted value until there are enough)")
     # the next day tries again (no usable fit yet), still without enough repeat buyers
     build(home, "2025-04-01", select=["marts.value", "intermediate.value"], data_tests=False)
     assert [r["fit_reason"] for r in query(home, "select fit_reason from marts.fct_customer_value_fits "

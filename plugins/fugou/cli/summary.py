@@ -1,5 +1,6 @@
 """The readable summary of a processed day: what was loaded, what goes out tomorrow (sends and control group
-apart, per campaign), how far the evaluation has come, and where every output is.
+apart, per campaign), the predicted value (the fit in use, or why there is none), how far the evaluation has
+come, and where every output is.
 
 :func:`day_overview` gathers it (read-only, from the warehouse's ledger and marts; nothing is decided here)
 and :func:`print_overview` prints it with ``rich`` (plain text when the output is not a terminal).
@@ -43,6 +44,8 @@ class DayOverview:
     outputs: dict[str, Path] = field(default_factory=dict)
     # (path, problem, what to do) of what in landing/ the last load did not take
     landing_problems: list[tuple[str, str, str]] = field(default_factory=list)
+    # predicted value: one line (the fit in use and the day's scores, or why there are none)
+    value: str | None = None
     note: str | None = None
 
     @property
@@ -97,6 +100,7 @@ def day_overview(day: str, p: Paths | None = None) -> DayOverview:
                        count(*) filter (where s.outcome = 'send'), count(*) filter (where s.outcome = 'control')
                 from ops.sends s where s.send_date = ? group by all order by 1, 3""", [day]).fetchall():
             overview.campaigns.append(CampaignLine(code, name, channel, int(sends), int(control)))
+        overview.value = _value_line(con, day)
         if _exists(con, "marts", "fct_campaign_evaluation"):
             for window, campaigns in con.execute(
                     "select window_days, count(distinct campaign_code) from marts.fct_campaign_evaluation "
@@ -105,6 +109,27 @@ def day_overview(day: str, p: Paths | None = None) -> DayOverview:
     finally:
         con.close()
     return overview
+
+
+def _value_line(con: duckdb.DuckDBPyConnection, day: str) -> str | None:
+    """The predicted value of ``day`` in one line, read from the value marts (none before they exist)."""
+    if not _exists(con, "marts", "fct_customer_value_fits"):
+        return None
+    latest = con.execute("select fit_date, purchase_status, message from marts.fct_customer_value_fits "
+                         "where fit_date <= ? order by fit_date desc limit 1", [day]).fetchone()
+    if latest is None:
+        return "not fitted yet"
+    fit_date, status, message = latest
+    scored = con.execute("select count(*), count(*) filter (where is_worth_waking), max(purchase_fit_date) "
+                         "from marts.fct_customer_value where snapshot_date = ?", [day]).fetchone() \
+        if _exists(con, "marts", "fct_customer_value") else (0, 0, None)
+    customers, waking, in_use = scored
+    if not customers:
+        return f"none ({message or status})"
+    text = f"{customers:,} customers scored with the fit of {in_use}; {waking:,} silent ones worth waking"
+    if status != "converged":
+        text += f" (the latest fit, {fit_date}, is not usable: {message or status})"
+    return text
 
 
 def print_overview(overview: DayOverview, file: IO[str] | None = None) -> None:
@@ -135,6 +160,8 @@ def print_overview(overview: DayOverview, file: IO[str] | None = None) -> None:
         for c in overview.campaigns:
             table.add_row(c.campaign_code, c.campaign_name_zh, c.channel, f"{c.sends:,}", f"{c.control:,}")
         console.print(table)
+    if overview.value:
+        console.print(f"  predicted value: {overview.value}")
     if overview.final_campaigns:
         windows = ", ".join(f"{n} campaign(s) with final {w}-day results"
                             for w, n in sorted(overview.final_campaigns.items()))
