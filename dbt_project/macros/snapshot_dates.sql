@@ -95,3 +95,10 @@
 {% macro fugou_delivery_date() -%}
     {{ fugou_date_literal(fugou_delivery_day()) }}
 {%- endmacro %}
+
+
+{% macro fugou_delete_days_past_retention() -%}
+    {#- post-hook of the per-customer daily marts (fct_customer_snapshot, fct_customer_value): delete
+        the days older than snapshot_date minus var snapshot_retention_days -#}
+    delete from {{ this }} where snapshot_date < cast({{ dbt.dateadd('day', -1 * var('snapshot_retention_days'), fugou_snapshot_date()) }} as date)
+{%- endmacro %}

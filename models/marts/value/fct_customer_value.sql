@@ -8,7 +8,7 @@
             "{% if is_incremental() %}delete from {{ this }} where snapshot_date = {{ fugou_snapshot_date() }}{% endif %}"
         ],
         post_hook=[
-            "delete from {{ this }} where snapshot_date < cast({{ dbt.dateadd('day', -1 * var('snapshot_retention_days'), fugou_snapshot_date()) }} as date)"
+            "{{ fugou_delete_days_past_retention() }}"
         ],
     )
 }}
