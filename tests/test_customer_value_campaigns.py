@@ -128,3 +128,14 @@ def test_a_coupon_budget_serves_the_highest_predicted_value_first(shop):
     # planted: spend alone would have chosen others
     spend = {c: sum(a for _, a in HISTORIES[c]) for c in senders}
     assert set(sorted(senders, key=lambda c: -spend[c])[:2]) != set(by_value[:2])
+
+
+def test_explain_gives_the_customers_predicted_value(shop):
+    from fugou.cli.explain import explain
+
+    row = shop["values"]["spread_3"]
+    text = explain("spread_3", D, shop["home"])
+    assert (f"  predicted value: {row['predicted_value']} yuan predicted lifetime value (decile 10 of 10), "
+            f"P(alive) {row['p_alive']:.0%}") in text and "fit of 2025-05-30" in text
+    # a candidate left out by value: its decile is among the facts shown beside the catalog's conditions
+    assert "value decile " in explain("once_rich", D, shop["home"])

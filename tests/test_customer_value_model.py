@@ -182,3 +182,4 @@ def test_a_fit_that_does_not_converge_keeps_the_last_good_parameters(cdnow_home)
     kept = query(cdnow_home, "select distinct purchase_fit_date from marts.fct_customer_value "
                              "where snapshot_date = '1997-10-08'")
     assert [str(r["purchase_fit_date"]) for r in kept] == [CALIBRATION_END]
+

@@ -97,6 +97,21 @@ def missing_row_reason(con: duckdb.DuckDBPyConnection, customer_id: str, day: st
     return None
 
 
+def _predicted_value(con: duckdb.DuckDBPyConnection, customer_id: str, day: str) -> str:
+    """The customer's predicted value on ``day`` (fct_customer_value), or why there is none."""
+    try:
+        rows = _dicts(con, "select * from marts.fct_customer_value where customer_id = ? and snapshot_date = ?",
+                      [customer_id, day])
+    except duckdb.CatalogException:
+        return "none (the value marts are not built)"
+    if not rows:
+        return "none (no usable fit of the value models by this day: see marts.fct_customer_value_fits)"
+    v = rows[0]
+    return (f"{v['predicted_value']} yuan predicted lifetime value (decile {v['value_decile']} of 10), "
+            f"P(alive) {v['p_alive']:.0%}, {v['expected_orders_365d']:.2f} expected orders in 365 days, "
+            f"{v['expected_spend_per_order']} yuan per order; fit of {v['purchase_fit_date']}")
+
+
 def explain(customer_id: str, day: str, p: Paths | None = None, *, strict: bool = False) -> str:
     """A readable account of the customer's facts and campaign decisions on ``day``.
 
@@ -119,6 +134,12 @@ def explain(customer_id: str, day: str, p: Paths | None = None, *, strict: bool 
             lines.append(f"  no snapshot row: {reason or 'the customer had no paid order by this day'}")
             return "\n".join(lines)
         f = facts_rows[0]
+        try:
+            value_rows = _dicts(con, "select value_decile from marts.fct_customer_value where customer_id = ? "
+                                     "and snapshot_date = ?", [customer_id, day])
+        except duckdb.CatalogException:
+            value_rows = []
+        f["value_decile"] = value_rows[0]["value_decile"] if value_rows else None
         lines += [
             f"  first order {f['first_order_date']}, last order {f['last_order_date']} "
             f"({f['recency_days']} days ago), {f['frequency']} paid order(s), {f['monetary']} yuan net",
@@ -130,6 +151,7 @@ def explain(customer_id: str, day: str, p: Paths | None = None, *, strict: bool 
             + ", tier " + _label(con, "member_tiers", "tier_code", "tier_name_zh", f["member_tier"])
             + f", day {f['days_since_first_order']} since the first order",
         ]
+        lines.append("  predicted value: " + _predicted_value(con, customer_id, day))
         decisions = _dicts(con, "select * from marts.fct_campaign_decisions where customer_id = ? "
                                 "and decision_date = ? order by priority desc, campaign_code", [customer_id, day])
         lines.append("  campaign decisions:" if decisions else "  campaign decisions: none (no campaign matched)")
@@ -154,7 +176,7 @@ def explain(customer_id: str, day: str, p: Paths | None = None, *, strict: bool 
                 f"day {delivery}; the customer on {day}: type {f['customer_type']}, "
                 f"stage {f['lifecycle_stage']} (was {f.get('previous_lifecycle_stage') or '-'}), day "
                 f"{f['days_since_first_order']} since the first order, {f['frequency']} paid order(s), "
-                f"{f['monetary']} yuan net, M score {f['m_score']}):")
+                f"{f['monetary']} yuan net, M score {f['m_score']}, value decile {f.get('value_decile') or '-'}):")
         for c in missing:
             why = "disabled in the catalog" if not c.get("enabled") else _conditions(c)
             lines.append(f"    {c['campaign_name_zh']} {c['campaign_code']}: {why}")
