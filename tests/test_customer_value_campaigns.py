@@ -139,3 +139,12 @@ def test_explain_gives_the_customers_predicted_value(shop):
             f"P(alive) {row['p_alive']:.0%}") in text and "fit of 2025-05-30" in text
     # a candidate left out by value: its decile is among the facts shown beside the catalog's conditions
     assert "value decile " in explain("once_rich", D, shop["home"])
+
+
+def test_worth_waking_are_repeat_buyers_still_likely_alive(shop):
+    values = shop["values"]
+    # a one-time buyer is alive by the model's assumption (P(alive) = 1): that says nothing, never flagged
+    assert (values["once_rich"]["p_alive"], values["once_rich"]["is_worth_waking"]) == (1.0, False)
+    flagged = {c for c, r in values.items() if r["is_worth_waking"]}
+    assert flagged == {c for c, r in values.items() if r["frequency"] >= 1 and r["p_alive"] >= 0.5}
+    assert flagged and flagged != {c for c, r in values.items() if r["frequency"] >= 1}

@@ -133,8 +133,11 @@ final as (
                     order by valued.predicted_value, valued.customer_id
                 )
         end as integer) as value_decile,
+        -- a repeat buyer (the BG/NBD counts a one-time buyer as alive by assumption: it learns nothing about
+        -- their drop-out) who is not active any more but is probably still a customer
         (
-            valued.p_alive >= {{ var('value_worth_waking_min_p_alive') }}
+            valued.frequency >= 1
+            and valued.p_alive >= {{ var('value_worth_waking_min_p_alive') }}
             and snapshot.lifecycle_stage <> 'active'
         ) as is_worth_waking,
         valued.purchase_fit_date,

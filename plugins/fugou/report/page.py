@@ -104,8 +104,9 @@ SECTIONS: tuple[Section, ...] = (
             "a usable fit (too few repeat buyers so far) has no predictions.",
             charts_value.value_by_stage, charts_value.value_by_stage_table, empty_note="value_no_fit"),
     Section("worth_waking", "值得唤醒 · Alive but silent: the customers worth waking",
-            "Customers not active on {day} (沉默期 silent, 睡眠期 sleeping, 流失期 churned: no order lately) whom the "
-            "purchase model still gives P(alive) of at least {value_min_p_alive}: win-back money goes to them, "
+            "Repeat buyers not active on {day} (沉默期 silent, 睡眠期 sleeping, 流失期 churned: no order lately) whom "
+            "the purchase model still gives P(alive) of at least {value_min_p_alive} (a one-time buyer's P(alive) is "
+            "1 by the model's assumption and says nothing: never counted here): win-back money goes to them, "
             "highest predicted value first. Per stage: how many, their total predicted value (mean P(alive) in "
             "the tooltip); below, the 20 of highest predicted value by customer_id, with the days since their "
             "last order.", charts_value.worth_waking, charts_value.worth_waking_table,
