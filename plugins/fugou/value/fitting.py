@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,6 @@ class Fit:
     iterations: int
     message: str
     seconds: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def fit_purchase_model(patterns: pd.DataFrame, *, max_iterations: int = 500) -> Fit:
@@ -130,5 +129,4 @@ def _weighted_mle(clv_model: Any, weights: pd.Series, names: tuple[str, ...], ma
         iterations=int(result.nit),
         message=message if finite else f"{message}; parameters not finite",
         seconds=time.monotonic() - began,
-        extra={"gradient_norm": float(np.linalg.norm(result.jac))},
     )
