@@ -191,3 +191,20 @@ def test_the_gate_checks_the_days_scores(fugou_home, changes, failed):
     result = gate(fugou_home, suites().score_batches("2024-03-10", scores_frame(**changes), has_usable_fit=True))
     assert {c.check.removeprefix("customer_value.scores.") for c in result.checks if c.status == "failed"} == failed
     assert result.passed is not failed
+
+
+def test_a_machine_without_a_c_compiler_still_fits(tmp_path):
+    """pytensor without a compiler (PYTENSOR_FLAGS=cxx=): the fit runs on its Python backend."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import pandas as pd\n"
+            "from fugou.value.fitting import fit_purchase_model\n"
+            "rows = pd.DataFrame({'frequency': [0, 1, 2, 5], 'recency': [0, 30, 90, 200], 'T': [100, 120, 150, 250],"
+            " 'customers': [50, 20, 10, 5]})\n"
+            "fit = fit_purchase_model(rows)\n"
+            "print(fit.converged, fit.iterations > 0)\n")
+    env = {**os.environ, "PYTENSOR_FLAGS": f"cxx=,compiledir={tmp_path}"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "True True", out.stderr[-2000:]

@@ -70,7 +70,14 @@ def fit_spend_model(patterns: pd.DataFrame, *, max_iterations: int = 500) -> Fit
 # (FAST_COMPILE) needs no compiler but evaluates the likelihood element by element. So the data are made
 # inputs of the compiled function (_data_as_inputs) and the C backend is used: compiled on the first fit of
 # a machine, reused by every later one, whatever the shop's data.
-_MODE = "FAST_RUN"  # (without a C compiler pytensor falls back on its Python backend)
+
+
+def _mode() -> str:
+    """FAST_RUN (C code) where pytensor has a C compiler, else its Python backend (FAST_COMPILE: pytensor
+    2.37 refuses FAST_RUN without a compiler rather than falling back)."""
+    import pytensor
+
+    return "FAST_RUN" if pytensor.config.cxx else "FAST_COMPILE"
 
 
 def _data_as_inputs(outputs: list[Any], rows: int) -> tuple[list[Any], list[Any], list[np.ndarray]]:
@@ -108,7 +115,7 @@ def _weighted_mle(clv_model: Any, weights: pd.Series, names: tuple[str, ...], ma
     value_vars = model.value_vars  # log-transformed parameters (HalfFlat lives on (0, inf))
     loss = -total
     outputs, data_inputs, data_values = _data_as_inputs([loss, *pt.grad(loss, value_vars)], len(weights))
-    function = pytensor.function([*value_vars, w, *data_inputs], outputs, mode=_MODE)
+    function = pytensor.function([*value_vars, w, *data_inputs], outputs, mode=_mode())
     data = [np.asarray(weights, dtype="float64"), *data_values]
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
