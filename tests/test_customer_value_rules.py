@@ -12,7 +12,12 @@ from dbt_helpers import build, make_warehouse, order, query
 from scipy.special import hyp2f1
 
 from fugou.value.daily import FIT_COLUMNS, SCORE_COLUMNS, fit_if_due, fit_reason, score_patterns
-from fugou.value.scoring import discounted_expected_purchases, expected_purchases, probability_alive
+from fugou.value.scoring import (
+    discounted_expected_purchases,
+    expected_purchases,
+    hyp2f1_series,
+    probability_alive,
+)
 
 CDNOW = {"r": 0.2426, "alpha": 30.895, "a": 0.7929, "b": 2.4259}  # days
 DAY = dt.date(2025, 3, 31)
@@ -85,6 +90,26 @@ def test_a_customer_with_hundreds_of_purchases_gets_a_finite_prediction():
     # the printed form's 2F1(r + x, b + x; ...) overflows for such a customer: Euler's form does not
     value = expected_purchases([400], [700], [700], 365, **CDNOW)[0]
     assert np.isfinite(value) and 150 < value < 250  # ~ 400 purchases in 700 days, still buying: ~ 0.57/day
+
+
+#: a fit at the Poisson limit, as a shop whose 40 days show no drop-out gets (fitted on the seller-export
+#: test's shop): r / alpha is the purchase rate, a near 0 means hardly anyone drops out
+POISSON_LIMIT = {"r": 48598.819401, "alpha": 1155330.564385, "a": 0.001189, "b": 4696.387935}
+
+
+def test_a_fit_without_drop_out_predicts_the_poisson_rate():
+    # scipy's hyp2f1 returns NaN for its large negative first parameter: the series takes over
+    x, t_x, T = np.array([0, 1, 5.0]), np.array([0, 38, 33.0]), np.array([38, 38, 39.0])
+    for t in (90, 365):
+        rate = (POISSON_LIMIT["r"] + x) / (POISSON_LIMIT["alpha"] + T)
+        assert expected_purchases(x, t_x, T, t, **POISSON_LIMIT) == pytest.approx(rate * t, rel=1e-5)
+    assert probability_alive(x, t_x, T, **POISSON_LIMIT) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_the_series_equals_scipy_where_scipy_answers():
+    A, B, C = np.array([-3.7, 0.4, 2.5]), np.array([-0.2, 1.3, 0.7]), np.array([4.1, 9.0, 30.0])
+    z = np.array([0.3, 0.8, 0.95])
+    assert hyp2f1_series(A, B, C, z) == pytest.approx(hyp2f1(A, B, C, z), rel=1e-12)
 
 
 def test_undiscounted_value_telescopes_to_the_horizon():
