@@ -1,6 +1,6 @@
 """fugou's Great Expectations suites, as code: one module per layer.
 
-- :mod:`raw`: each landing partition of day D (``raw.orders``, ``raw.order_items``, ``raw.customers``,
+- :mod:`raw`: each landing partition of day D (``raw.orders``, ``raw.order_items``, ``raw.products``, ``raw.customers``,
   ``raw.opt_outs`` rows with ``_partition_date = D``);
 - :mod:`customer_facts`: ``marts.fct_customer_snapshot`` for D, reconciled with the paid orders;
 - :mod:`customer_value`: the latest fit of the value models and the day's ``marts.fct_customer_value``;

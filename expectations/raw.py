@@ -6,6 +6,7 @@ Suites (frames = the rows of the raw table with ``_partition_date = D``):
   [0, plausible max], refund not above the amount, ``paid_at`` inside day D, ``status`` in the
   known set, and the row count not collapsing against the trailing average of the last loaded days;
 - ``raw.order_items``: order key present, quantity at least 1, unit price in [0, plausible max];
+- ``raw.products``: ``sku`` present and unique within the partition, unit cost in [0, plausible max];
 - ``raw.customers``: ``customer_id`` present and unique within the partition;
 - ``raw.opt_outs``: channel and time present (customer_id may be empty: an opt-out by phone / e-mail).
 
@@ -26,7 +27,7 @@ import pandas as pd
 
 from . import Batch, Skip, make_suite
 
-TABLES = ("orders", "order_items", "customers", "opt_outs")
+TABLES = ("orders", "order_items", "products", "customers", "opt_outs")
 
 
 def _table(entity: str, day: str) -> str:
@@ -112,6 +113,21 @@ def order_items_suite(config: Mapping[str, Any], warnings: Iterable[str] = ()):
     )
 
 
+def products_suite(config: Mapping[str, Any], warnings: Iterable[str] = ()):
+    amount_max = float(config["plausible_amount_max"])
+    return make_suite(
+        "raw.products",
+        {
+            "sku_present": gxe.ExpectColumnValuesToNotBeNull(column="sku"),
+            "sku_unique": gxe.ExpectColumnValuesToBeUnique(column="sku"),
+            "unit_cost_plausible": gxe.ExpectColumnValuesToBeBetween(
+                column="unit_cost", min_value=0, max_value=amount_max
+            ),
+        },
+        warnings,
+    )
+
+
 def customers_suite(warnings: Iterable[str] = ()):
     return make_suite(
         "raw.customers",
@@ -156,12 +172,14 @@ def batches(
     builders = {
         "orders": lambda: orders_suite(day, config, floor, warnings),
         "order_items": lambda: order_items_suite(config, warnings),
+        "products": lambda: products_suite(config, warnings),
         "customers": lambda: customers_suite(warnings),
         "opt_outs": lambda: opt_outs_suite(warnings),
     }
     keys = {
         "orders": ["order_id", "_source_line"],
         "order_items": ["order_id", "_source_line"],
+        "products": ["sku", "_source_line"],
         "customers": ["customer_id", "_source_line"],
         "opt_outs": ["customer_id", "_source_line"],
     }

@@ -41,7 +41,7 @@ CUSTOMER_MODELS: tuple[str, ...] = (
 CUSTOMER_DEFAULT_PARTITION = "2000-01-01"
 _LOADED_AT = dt.datetime(2000, 1, 1)
 _RAW_TABLES = {"orders": "raw.orders", "order_items": "raw.order_items", "customers": "raw.customers",
-               "opt_outs": "raw.opt_outs"}
+               "opt_outs": "raw.opt_outs", "products": "raw.products"}
 
 
 def _paths(home: Path | str | Paths) -> Paths:
@@ -66,10 +66,12 @@ def order(order_id: str, customer_id: str, paid_at: str, amount: float | str, **
 
 def insert_raw(home: Path | str | Paths, *, orders: Iterable[Mapping[str, Any]] = (),
                customers: Iterable[Mapping[str, Any]] = (), opt_outs: Iterable[Mapping[str, Any]] = (),
-               items: Iterable[Mapping[str, Any]] = ()) -> None:
-    """Append hand-made rows to the raw tables of ``home``'s warehouse (bookkeeping columns filled in)."""
+               items: Iterable[Mapping[str, Any]] = (), products: Iterable[Mapping[str, Any]] = ()) -> None:
+    """Append hand-made rows to the raw tables of ``home``'s warehouse (bookkeeping columns filled in; a
+    products row's partition is ``CUSTOMER_DEFAULT_PARTITION`` unless it says otherwise)."""
     p = _paths(home)
     orders, customers, opt_outs, items = list(orders), list(customers), list(opt_outs), list(items)
+    products = list(products)
     order_partition = {str(o["order_id"]): o.get("_partition_date") or _day_of(o["paid_at"]) for o in orders}
     con = connect(p.warehouse)
     try:
@@ -83,6 +85,7 @@ def insert_raw(home: Path | str | Paths, *, orders: Iterable[Mapping[str, Any]] 
             ("customers", customers, lambda r: CUSTOMER_DEFAULT_PARTITION),
             ("opt_outs", opt_outs, lambda r: _day_of(r["opted_out_at"])),
             ("order_items", items, lambda r: order_partition.get(str(r["order_id"]), CUSTOMER_DEFAULT_PARTITION)),
+            ("products", products, lambda r: CUSTOMER_DEFAULT_PARTITION),
         )
         for entity, rows, partition_of in batches:
             for row in rows:
@@ -104,11 +107,11 @@ def insert_raw(home: Path | str | Paths, *, orders: Iterable[Mapping[str, Any]] 
 
 def make_warehouse(home: Path | str | Paths, *, orders: Iterable[Mapping[str, Any]] = (),
                    customers: Iterable[Mapping[str, Any]] = (), opt_outs: Iterable[Mapping[str, Any]] = (),
-                   items: Iterable[Mapping[str, Any]] = ()) -> Paths:
+                   items: Iterable[Mapping[str, Any]] = (), products: Iterable[Mapping[str, Any]] = ()) -> Paths:
     """Create a FUGOU_HOME at ``home`` with a warehouse holding exactly these raw rows; returns its Paths."""
     p = _paths(home)
     p.home.mkdir(parents=True, exist_ok=True)
-    insert_raw(p, orders=orders, customers=customers, opt_outs=opt_outs, items=items)
+    insert_raw(p, orders=orders, customers=customers, opt_outs=opt_outs, items=items, products=products)
     return p
 
 

@@ -4,7 +4,9 @@ Files arrive as CSV (UTF-8 or GBK, detected) or Parquet, one folder per entity a
 ``landing/<entity>/<YYYY-MM-DD>/*.csv|*.parquet``. Column names are the ones below (other names are
 translated by a mapping, see :mod:`fugou.ingest.mappings`; the Taobao/Tmall 订单报表 export is recognised by
 its Chinese headers). Unknown columns are ignored. Only ``orders`` is required: a shop with nothing but
-an order history still gets every fact and mart that can be built from it.
+an order history still gets every fact and mart that can be built from it. ``products`` (the shop's item
+list) is optional too: without it, an item's category and season come from its order lines and its name
+is its sku.
 
 | entity | column | type | required | meaning |
 |---|---|---|---|---|
@@ -25,6 +27,12 @@ an order history still gets every fact and mart that can be built from it.
 | order_items | quantity | integer > 0 | no | pieces |
 | order_items | unit_price | decimal(14,2) >= 0 | no | price per piece |
 | order_items | season | text | no | season of the item (spring, summer, autumn, winter, all) |
+| products | sku | text | yes | item code, as in ``order_items.sku`` (Taobao: 商家编码) |
+| products | name | text | no | the item's name, as the send lists show it (Taobao: 宝贝名称) |
+| products | category | text | no | item category (overrides the order lines' category) |
+| products | season | text | no | season of the item (spring, summer, autumn, winter, all) |
+| products | launch_date | date | no | first day on sale (上架); without it, the item's first sale |
+| products | unit_cost | decimal(14,2) >= 0 | no | cost per piece (margins; without it, price bands) |
 | customers | customer_id | text | yes | the buyer |
 | customers | name, phone, email | text | no | contact details (PII: only in ``raw.customers``) |
 | customers | birthday | date | no | |
@@ -40,7 +48,8 @@ an order history still gets every fact and mart that can be built from it.
 | opt_outs | opted_out_at | timestamp | yes (column) | when; empty or unparseable = the partition day |
 
 Days: an ``orders`` row belongs to the day of ``paid_at``, ``order_items`` to the day of their order,
-a ``customers`` list to the day it describes (any day). Timestamps are ``YYYY-MM-DD HH:MM[:SS]`` (``-``
+a ``customers`` or ``products`` list to the day it describes (any day; the latest list up to a day is
+the one in force). Timestamps are ``YYYY-MM-DD HH:MM[:SS]`` (``-``
 or ``/``, optional ``T``).
 
 Opt-outs (退订) are never lost. An ``opt_outs`` row takes effect from the day it is known: its landing
@@ -64,7 +73,8 @@ Rejected-row reasons (``ops.rejected_rows.reason``): ``missing_<column>`` (a req
 ``unparseable_<column>``, ``negative_amount`` (``column_name`` says which amount),
 ``nonpositive_quantity``, ``refund_exceeds_amount``, ``unknown_status``,
 ``duplicate_order_id`` (within the load or against other days already loaded),
-``duplicate_customer_id`` (twice in one day's customer list), ``paid_at_outside_partition``,
+``duplicate_customer_id`` (twice in one day's customer list), ``duplicate_sku`` (twice in one day's
+product list), ``paid_at_outside_partition``,
 ``paid_at_in_future`` (after the wall clock at load time), ``not_paid`` (an order without
 ``paid_at`` whose status is ``pending`` or ``closed``: recorded, not counted as bad data),
 ``unknown_order`` (an imported order item whose order is not known), ``malformed_row`` (a CSV line
@@ -144,6 +154,19 @@ ENTITIES: dict[str, Entity] = {
         },
         required=("order_id",),
     ),
+    "products": Entity(
+        name="products",
+        columns={
+            "sku": TEXT,
+            "name": TEXT,
+            "category": TEXT,
+            "season": TEXT,
+            "launch_date": DATE,
+            "unit_cost": MONEY,
+        },
+        required=("sku",),
+        unique_key="sku",
+    ),
     "customers": Entity(
         name="customers",
         columns={
@@ -175,13 +198,14 @@ ENTITIES: dict[str, Entity] = {
 }
 
 # load order: orders first (items and opt-outs refer to them only loosely, but it reads naturally)
-ENTITY_ORDER: tuple[str, ...] = ("orders", "order_items", "customers", "opt_outs")
+ENTITY_ORDER: tuple[str, ...] = ("orders", "order_items", "products", "customers", "opt_outs")
 
 # where a history import finds each row's day (None: customers, a list without dates)
 DAY_COLUMN: dict[str, str | None] = {
     "orders": "paid_at",
     "opt_outs": "opted_out_at",
     "order_items": None,
+    "products": None,
     "customers": None,
 }
 

@@ -17,10 +17,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from fugou.contract import ENTITY_ORDER
 from fugou.errors import ExitCode, exit_codes_help
 from fugou.settings import paths
 
-ENTITIES = ("orders", "order_items", "customers", "opt_outs")
+ENTITIES = ENTITY_ORDER
 # the commands that change FUGOU_HOME: they take its run lock (fugou.orchestration.guard.exclusive)
 WRITERS = {"demo", "import", "run", "backfill", "quickstart"}
 
@@ -47,7 +48,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _import_demo(folder: Path) -> None:
     from fugou.ingest.history import import_history
 
-    for entity in ("orders", "order_items", "customers", "opt_outs"):
+    for entity in ENTITY_ORDER:
         for suffix in (".csv", ".parquet"):
             file = folder / f"{entity}{suffix}"
             if file.exists():

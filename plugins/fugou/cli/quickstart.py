@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import duckdb
 
+from fugou.contract import ENTITY_ORDER
 from fugou.settings import Paths, paths, setting
 
 
@@ -103,7 +104,9 @@ def quickstart(p: Paths | None = None, progress: Callable[[str], None] = print) 
         rows = made["rows"]
         progress(f"  {rows['customers']:,} customers, {rows['orders']:,} orders, {rows['order_items']:,} order lines, "
                  f"{rows['opt_outs']:,} opt-outs, {made['window'][0]} .. {made['window'][1]}")
-        for entity in ("orders", "order_items", "customers", "opt_outs"):
+        for entity in ENTITY_ORDER:
+            if not (demo_dir / f"{entity}.csv").exists():
+                continue
             progress(f"importing {entity} ...")
             progress(f"  {import_line(import_history(demo_dir / f'{entity}.csv', entity=entity), entity)}")
         day = latest_landing_day(p)
