@@ -1,7 +1,8 @@
 {#-
   Every known customer (in the customer file, or with a paid order) in their current state: the
   facts of the latest built day of fct_customer_snapshot, the non-personal attributes of the
-  customer file, and the Chinese labels. No name, phone or e-mail.
+  customer file, the profile (客户画像: int_customer_profiles) and the Chinese labels. No name, phone or
+  e-mail. Grain: one row per known customer.
 -#}
 
 with
@@ -27,6 +28,12 @@ opt_outs as (
 paid_orders as (
 
     select * from {{ ref('int_orders_paid') }}
+
+),
+
+profiles as (
+
+    select * from {{ ref('int_customer_profiles') }}
 
 ),
 
@@ -114,12 +121,21 @@ final as (
         coalesce(customers.is_fan_group, false) as is_fan_group,
         coalesce(customers.sms_opt_in, false) as sms_opt_in,
         coalesce(customers.email_opt_in, false) as email_opt_in,
-        opted_out.customer_id is not null as has_opted_out
+        opted_out.customer_id is not null as has_opted_out,
+        profiles.age_band,
+        profiles.spend_level,
+        profiles.frequency_band,
+        profiles.average_order_value,
+        profiles.favourite_category,
+        profiles.usual_weekday,
+        profiles.usual_hour,
+        profiles.usual_daypart
     from known_customers
     left join latest_snapshot on latest_snapshot.customer_id = known_customers.customer_id
     left join customers on customers.customer_id = known_customers.customer_id
     left join opted_out on opted_out.customer_id = known_customers.customer_id
     left join second_orders on second_orders.customer_id = known_customers.customer_id
+    left join profiles on profiles.customer_id = known_customers.customer_id
     left join segments on segments.segment_code = latest_snapshot.rfm_segment
     left join tiers on tiers.tier_code = latest_snapshot.member_tier
     left join types on types.type_code = latest_snapshot.customer_type

@@ -7,7 +7,8 @@ are named: ``$day`` (the report's day, a DATE) and the window sizes from ``[repo
 Campaigns are labelled with their Chinese name from ``seeds.campaign_catalog`` (``campaign_label``: the
 name, plus the campaign code when several variants on one channel share it). When a mart changes a
 column name, this file, :mod:`fugou.report.queries_outcomes` (the SQL of the money, funnel and cohort
-sections) and :mod:`fugou.report.queries_value` (the predicted-value sections) are the only ones to adapt.
+sections), :mod:`fugou.report.queries_value` (the predicted-value sections) and
+:mod:`fugou.report.queries_profiles` (the profile section) are the only ones to adapt.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fugou.report.queries_outcomes import CAMPAIGN_LABELS, COHORTS_SQL, MONEY_SQL
+from fugou.report.queries_profiles import PROFILES_SQL
+from fugou.report.queries_repurchase import CATEGORY_PAIRS_SQL, REPURCHASE_FIRST_SQL, REPURCHASE_PRODUCTS_SQL
 from fugou.report.queries_value import (
     VALUE_BY_STAGE_SQL,
     VALUE_NO_FIT_SQL,
@@ -280,4 +283,12 @@ QUERIES: dict[str, Query] = {
     "worth_waking": Query(WORTH_WAKING_SQL, VALUE),
     "worth_waking_top": Query(WORTH_WAKING_TOP_SQL, (*VALUE, "marts.fct_customer_snapshot")),
     "value_no_fit": Query(VALUE_NO_FIT_SQL, ("marts.fct_customer_value_fits",)),
+    # customer profiles (客户画像): per RFM value segment, its customers by age band, province and spend level
+    # (fct_customer_profile_breakdowns: the latest built day only)
+    "profiles": Query(PROFILES_SQL, ("marts.fct_customer_profile_breakdowns",)),
+    # repurchase analysis (复购分析): the first-purchase categories that bring customers back, the products
+    # bought again, the categories bought by the same customers (models/marts/repurchase, as of the run's day)
+    "repurchase_first": Query(REPURCHASE_FIRST_SQL, ("marts.fct_repurchase_first_purchases",)),
+    "repurchase_products": Query(REPURCHASE_PRODUCTS_SQL, ("marts.fct_repurchase_products",)),
+    "category_pairs": Query(CATEGORY_PAIRS_SQL, ("marts.fct_category_pairs",)),
 }
