@@ -264,6 +264,32 @@ def _create_value_marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("insert into marts.fct_customer_value_fits values (?, 'converged', 'converged', null)", [_day(-7)])
 
 
+def _create_repurchase_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """A few rows of each repurchase mart (test_report_repurchase checks the repurchase sections in detail)."""
+    con.execute("""
+        create table marts.fct_repurchase_first_purchases (
+            item_level varchar, category varchar, sku varchar, window_label varchar, window_days integer,
+            snapshot_date date, first_customers integer, eligible_customers integer, second_order_customers integer,
+            second_order_share double, median_days_to_second_order double)
+    """)
+    con.executemany("insert into marts.fct_repurchase_first_purchases "
+                    "values ('category', ?, null, ?, ?, ?, 4, ?, ?, ?, ?)",
+                    [("茶叶", "30d", 30, D, 4, 1, 0.25, 12.0), ("茶叶", "ever", None, D, 4, 2, 0.5, 20.0)])
+    con.execute("""
+        create table marts.fct_repurchase_products (
+            sku varchar, category varchar, snapshot_date date, buyers integer, repeat_buyers integer,
+            repurchase_rate double, median_days_between double, mean_days_between double)
+    """)
+    con.execute("insert into marts.fct_repurchase_products values ('T01', '茶叶', ?, 4, 1, 0.25, 30.0, 30.0)", [D])
+    con.execute("""
+        create table marts.fct_category_pairs (
+            category_a varchar, category_b varchar, snapshot_date date, customers integer, customers_a integer,
+            customers_b integer, customers_both integer, support double, confidence double, lift double)
+    """)
+    con.executemany("insert into marts.fct_category_pairs values (?, ?, ?, 10, ?, ?, 2, 0.2, ?, ?)",
+                    [("茶叶", "茶具", D, 4, 5, 0.5, 1.0), ("茶具", "茶叶", D, 5, 4, 0.4, 1.0)])
+
+
 def _create_ops(con: duckdb.DuckDBPyConnection) -> None:
     ops_ddl = RAW_DDL[RAW_DDL.index("create table if not exists ops.load_manifest"):]
     con.execute("create schema ops")
@@ -300,6 +326,7 @@ def build_analytics(path: Path, *, marts: bool = True) -> None:
             _create_customer_marts(con)
             _create_campaign_marts(con)
             _create_value_marts(con)
+            _create_repurchase_marts(con)
         _create_ops(con)
         con.execute("create table main.published as select cast(? as date) as snapshot_date, "
                     "timestamp '2025-04-01 02:00:00' as published_at", [D])

@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 
 from fugou.publish.access import open_published
-from fugou.report import charts, charts_value, payback
+from fugou.report import charts, charts_repurchase, charts_value, payback
 from fugou.report.links import files_html
 from fugou.report.queries import QUERIES
 from fugou.settings import Paths, paths, setting
@@ -135,6 +135,27 @@ SECTIONS: tuple[Section, ...] = (
             "colour = average spend net of refunds (元), number = customers.", charts.rf_grid),
     Section("member_tiers", "会员等级 · Member tiers",
             "The day's customers per member tier (by cumulative spend).", charts.member_tiers),
+    Section("repurchase_first", "复购分析 · What brings customers back: the first purchase",
+            "The categories of the customers' first paid order (the categories most customers started with, "
+            "ranked by the share who ever came back), and the share of those customers who placed a second paid "
+            "order, whatever it held, within 30, 90 and 180 days of the first (var repurchase_second_order_windows) "
+            "and ever, up to {day}. A window counts only the customers whose first order is at least that many "
+            "days old, so a young shop's recent customers do not pull it down; a customer whose first order held "
+            "two categories counts under both. Orders refunded in full do not count.",
+            charts_repurchase.first_purchases, charts_repurchase.first_purchases_table),
+    Section("repurchase_products", "复购分析 · What brings customers back: the products bought again",
+            "The products (sku) with the most repeat buyers: customers who bought the sku again on a later day "
+            "(twice on one day is not a repurchase), up to {day}. Bar = repurchase rate (repeat buyers / buyers, "
+            "the label says how many); below, the median and mean days between a customer's consecutive purchase "
+            "days of the sku: roughly when a reminder of it is due. Per category: marts.fct_repurchase_categories.",
+            charts_repurchase.products, charts_repurchase.products_table),
+    Section("category_pairs", "复购分析 · What brings customers back: categories bought together",
+            "Pairs of categories bought by the same customers (at any time up to {day}, not necessarily in one "
+            "order), highest lift first: lift = the share of A's buyers who also bought B, divided by the share "
+            "of all customers who bought B; above 1, A's buyers are more likely than others to buy B (a "
+            "cross-selling lead), 1 = no association. Support = the share of all customers who bought both; "
+            "confidence A → B = the share of A's buyers who bought B.",
+            charts_repurchase.category_pairs, charts_repurchase.category_pairs_table),
 )
 
 EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}

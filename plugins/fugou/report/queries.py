@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from fugou.report.queries_outcomes import CAMPAIGN_LABELS, COHORTS_SQL, MONEY_SQL
 from fugou.report.queries_profiles import PROFILES_SQL
+from fugou.report.queries_repurchase import CATEGORY_PAIRS_SQL, REPURCHASE_FIRST_SQL, REPURCHASE_PRODUCTS_SQL
 from fugou.report.queries_value import (
     VALUE_BY_STAGE_SQL,
     VALUE_NO_FIT_SQL,
@@ -285,4 +286,9 @@ QUERIES: dict[str, Query] = {
     # customer profiles (客户画像): per RFM value segment, its customers by age band, province and spend level
     # (fct_customer_profile_breakdowns: the latest built day only)
     "profiles": Query(PROFILES_SQL, ("marts.fct_customer_profile_breakdowns",)),
+    # repurchase analysis (复购分析): the first-purchase categories that bring customers back, the products
+    # bought again, the categories bought by the same customers (models/marts/repurchase, as of the run's day)
+    "repurchase_first": Query(REPURCHASE_FIRST_SQL, ("marts.fct_repurchase_first_purchases",)),
+    "repurchase_products": Query(REPURCHASE_PRODUCTS_SQL, ("marts.fct_repurchase_products",)),
+    "category_pairs": Query(CATEGORY_PAIRS_SQL, ("marts.fct_category_pairs",)),
 }
