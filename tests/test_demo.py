@@ -252,7 +252,7 @@ def test_contact_details_consent_and_opt_outs(db: duckdb.DuckDBPyConnection) -> 
 
 def test_orders_option_sizes_the_shop_by_order_count(tmp_path: Path) -> None:
     summary = generate(tmp_path, seed=3, orders=20_000, days=365, end_date="2025-03-31")
-    # the cut makes the organic orders exact; the planted campaign responses (fugou.demo_effects) add a few %
+    # the cut makes the organic orders exact; the planted campaign responses (fugou.demo.effects) add a few %
     assert 20_000 <= summary["rows"]["orders"] <= 21_000
     con = duckdb.connect()
     assert _one(con, f"select count(*) from read_csv('{tmp_path}/orders.csv')") == summary["rows"]["orders"]

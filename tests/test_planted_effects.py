@@ -1,4 +1,4 @@
-"""The demo shop's planted campaign effects (fugou.demo_effects) and the evaluation recovering them.
+"""The demo shop's planted campaign effects (fugou.demo.effects) and the evaluation recovering them.
 
 1. The DuckDB replica of the engine's control-group hash gives the same buckets as the dbt macro.
 2. On a generated demo shop run through the real pipeline steps (import, dbt, send-list export) for a
@@ -19,7 +19,7 @@ import pytest
 
 from fugou import dbt, settings
 from fugou.dates import day_range
-from fugou.demo_effects import catalog, control_bucket_sql
+from fugou.demo.effects import catalog, control_bucket_sql
 
 END = dt.date(2025, 5, 31)
 DAYS = 130  # the window starts END - 129: day 100 after a first order falls in the send days below

@@ -40,7 +40,7 @@ from fugou.dbt import dbt_vars
 from fugou.settings import DBT_PROJECT_DIR, setting
 
 if TYPE_CHECKING:
-    from fugou.demo import DemoContext
+    from fugou.demo.context import DemoContext
 
 CATALOG_SEED = DBT_PROJECT_DIR / "seeds" / "campaign_catalog.csv"
 SUPPORTED_TRIGGERS = ("days_after_first_order",)

@@ -92,14 +92,14 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 
-from fugou import demo_catalog as cat
+from fugou.demo import catalog as cat
+from fugou.demo.context import Augmenter, DemoContext
 from fugou.settings import SHOP_TIMEZONE
 
 ENTITIES = ("customers", "orders", "order_items", "opt_outs")
@@ -132,18 +132,6 @@ _STREAM = {name: i + 1 for i, name in enumerate((
 ))}
 
 
-@dataclass(frozen=True)
-class DemoContext:
-    """What an augmenter gets: the generator's connection (tables ``_calendar``, ``_customers``,
-    ``_order_events``; macro ``rnd(key, sub_key, stream)``), the seed and the window."""
-
-    con: duckdb.DuckDBPyConnection
-    seed: int
-    start: dt.date
-    end: dt.date
-
-
-Augmenter = Callable[[DemoContext], None]
 
 
 def customer_id_of(customer_key: int) -> str:
@@ -214,7 +202,7 @@ def generate(
         for augment in augmenters:
             augment(ctx)
         # the demo shop responds to campaigns: planted effects of config demo.campaign_effects
-        from fugou.demo_effects import plant_campaign_effects
+        from fugou.demo.effects import plant_campaign_effects
         plant_campaign_effects(ctx)
         _create_order_lines(con)
         _create_orders(con, end)
