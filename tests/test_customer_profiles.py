@@ -14,6 +14,7 @@ Two warehouses, each built once per module:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -343,3 +344,16 @@ def test_every_column_is_documented_in_order(shop, model, relation, docs):
     assert columns == [c["name"] for c in documented["columns"]]
     assert all(c.get("description", "").strip() for c in documented["columns"])
     assert documented["description"].strip()
+
+
+def test_the_reports_hand_made_mart_has_the_built_types(shop):
+    """test_report's hand-made fct_customer_profile_breakdowns has the columns and types dbt builds."""
+    from test_report import PROFILE_COLUMNS
+
+    built = [(r["column_name"], r["data_type"].replace(" ", "").upper()) for r in query(
+        shop, "select column_name, data_type from information_schema.columns "
+              "where table_schema = 'marts' and table_name = 'fct_customer_profile_breakdowns' "
+              "order by ordinal_position")]
+    hand_made = [(name, sql_type.replace(" ", "").upper()) for name, sql_type in
+                 (column.split(" ", 1) for column in re.split(r", (?=[a-z_]+ [a-z])", PROFILE_COLUMNS))]
+    assert built == hand_made

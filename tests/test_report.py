@@ -290,6 +290,36 @@ def _create_repurchase_marts(con: duckdb.DuckDBPyConnection) -> None:
                     [("茶叶", "茶具", D, 4, 5, 0.5, 1.0), ("茶具", "茶叶", D, 5, 4, 0.4, 1.0)])
 
 
+# fct_customer_profile_breakdowns (test_report_profiles checks the profile section in detail): group_by,
+# group, its label and order, its customers, attribute, value, value order, customers, orders, spend
+PROFILE_BREAKDOWNS = [
+    ("rfm_segment", "important_value", "重要价值客户", 1, 2, "age_band", "25-29", 2, 2, 6, 3000.00),
+    ("rfm_segment", "important_value", "重要价值客户", 1, 2, "province", "浙江", 1, 2, 6, 3000.00),
+    ("rfm_segment", "important_value", "重要价值客户", 1, 2, "spend_level", "high", 1, 2, 6, 3000.00),
+    ("rfm_segment", "general_win_back", "一般挽留客户", 8, 3, "age_band", "unknown", 999, 3, 3, 150.00),
+    ("rfm_segment", "general_win_back", "一般挽留客户", 8, 3, "province", "浙江", 1, 3, 3, 150.00),
+    ("rfm_segment", "general_win_back", "一般挽留客户", 8, 3, "spend_level", "low", 3, 3, 3, 150.00),
+    ("customer_type", "fan", "粉丝客户", 4, 2, "age_band", "25-29", 2, 2, 6, 3000.00),  # not a segment
+]
+PROFILE_COLUMNS = (
+    "snapshot_date date, group_by varchar, group_value varchar, group_label varchar, group_order integer, "
+    "attribute varchar, attribute_value varchar, value_order integer, customers bigint, group_customers bigint, "
+    "share_of_group double, orders hugeint, monetary_total decimal(18, 2), average_order_value decimal(14, 2)")
+
+
+def create_profile_marts(con: duckdb.DuckDBPyConnection, breakdowns: list[tuple] = PROFILE_BREAKDOWNS,
+                         day: dt.date = D) -> None:
+    """marts.fct_customer_profile_breakdowns of ``day`` with these rows (shares and averages computed)."""
+    con.execute("drop table if exists marts.fct_customer_profile_breakdowns")
+    con.execute(f"create table marts.fct_customer_profile_breakdowns ({PROFILE_COLUMNS})")
+    con.executemany(
+        "insert into marts.fct_customer_profile_breakdowns values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(day, group_by, group, label, order, attribute, value, value_order, customers, group_customers,
+          customers / group_customers, orders, money, round(money / orders, 2))
+         for group_by, group, label, order, group_customers, attribute, value, value_order, customers, orders, money
+         in breakdowns])
+
+
 def _create_ops(con: duckdb.DuckDBPyConnection) -> None:
     ops_ddl = RAW_DDL[RAW_DDL.index("create table if not exists ops.load_manifest"):]
     con.execute("create schema ops")
@@ -326,6 +356,7 @@ def build_analytics(path: Path, *, marts: bool = True) -> None:
             _create_customer_marts(con)
             _create_campaign_marts(con)
             _create_value_marts(con)
+            create_profile_marts(con)
             _create_repurchase_marts(con)
         _create_ops(con)
         con.execute("create table main.published as select cast(? as date) as snapshot_date, "

@@ -172,7 +172,7 @@ final as (
         breakdowns.group_order,
         breakdowns.attribute,
         breakdowns.attribute_value,
-        value_orders.value_order,
+        cast(value_orders.value_order as {{ dbt.type_int() }}) as value_order,
         breakdowns.customers,
         group_sizes.group_customers,
         cast(breakdowns.customers as double) / group_sizes.group_customers as share_of_group,

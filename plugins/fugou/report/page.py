@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 
 from fugou.publish.access import open_published
-from fugou.report import charts, charts_repurchase, charts_value, payback
+from fugou.report import charts, charts_profiles, charts_repurchase, charts_value, payback
 from fugou.report.links import files_html
 from fugou.report.queries import QUERIES
 from fugou.settings import Paths, paths, setting
@@ -135,6 +135,16 @@ SECTIONS: tuple[Section, ...] = (
             "colour = average spend net of refunds (元), number = customers.", charts.rf_grid),
     Section("member_tiers", "会员等级 · Member tiers",
             "The day's customers per member tier (by cumulative spend).", charts.member_tiers),
+    Section("profiles", "客户画像 · Profiles: who the customers of each segment are",
+            "The customers of each RFM value segment on {day} (重要价值客户 ... 一般挽留客户) compared by age band "
+            f"(age on the day, from the birthday), province (the shop's {charts_profiles.TOP_PROVINCES} most common "
+            "one by one, the rest as 其他 other) and spend level (高 high = the top fifth of the day's customers by "
+            "spend net of refunds, 低 low = the bottom 40%, by default): each bar is one segment's customers, 100%; "
+            "grey = unknown (no birthday or province in the customer file). Below, per segment: customers, average "
+            "order value (客单价), net spend, the most common age band and province, and the share of high "
+            "spenders. More breakdowns (gender, frequency, favourite category, weekday and time of purchase; by "
+            "lifecycle stage, member tier and customer type) are in marts.fct_customer_profile_breakdowns.",
+            charts_profiles.profiles, charts_profiles.profiles_table),
     Section("repurchase_first", "复购分析 · What brings customers back: the first purchase",
             "The categories of the customers' first paid order (the categories most customers started with, "
             "ranked by the share who ever came back), and the share of those customers who placed a second paid "
