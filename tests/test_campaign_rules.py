@@ -160,8 +160,14 @@ def read_files(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> dict[str, Any]:
     orders, customers, opt_outs = shop_rows()
+    # every order holds a pair of socks (an all-season item); one December order also 100 sweaters: last
+    # winter's bestseller, which 爆款推广 (item_rule last_season_bestseller) names to everyone else
+    items = [{"order_id": o["order_id"], "sku": "BASE", "category": "袜子", "quantity": 1,
+              "unit_price": o["amount"], "season": "all"} for o in orders]
+    items.append({"order_id": "o-sr2", "sku": "HOT1", "category": "毛衣", "quantity": 100, "unit_price": 1,
+                  "season": "winter"})
     home = make_warehouse(tmp_path_factory.mktemp("campaign_shop"), orders=orders, customers=customers,
-                          opt_outs=opt_outs)
+                          opt_outs=opt_outs, items=items)
     con = connect(home.warehouse)
     con.executemany("insert into ops.sends values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         ledger("2025-03-01", "capped", "clearance"),          # a promotional SMS 11 days before D1

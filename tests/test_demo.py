@@ -21,6 +21,7 @@ CONTRACT = {
     "orders": ["order_id", "customer_id", "paid_at", "amount", "status", "refund_amount", "refunded_at",
                "shipped_at", "delivered_at", "coupon_code", "province"],
     "order_items": ["order_id", "sku", "category", "quantity", "unit_price", "season"],
+    "products": ["sku", "name", "category", "season", "launch_date", "unit_cost"],
     "customers": ["customer_id", "name", "phone", "email", "birthday", "gender", "province", "credit_level",
                   "is_fan_group", "sms_opt_in", "email_opt_in"],
     "opt_outs": ["customer_id", "channel", "opted_out_at"],
@@ -73,7 +74,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
     generate(tmp_path / "b", seed=1, **kwargs)
     generate(tmp_path / "c", seed=2, **kwargs)
     a, b, c = (_digests(tmp_path / name) for name in "abc")
-    assert set(a) == {"orders.csv", "order_items.csv", "customers.csv", "opt_outs.csv"}
+    assert set(a) == {"orders.csv", "order_items.csv", "products.csv", "customers.csv", "opt_outs.csv"}
     assert a == b
     assert all(a[name] != c[name] for name in ("orders.csv", "order_items.csv", "customers.csv"))
 

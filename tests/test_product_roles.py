@@ -77,7 +77,8 @@ def test_season_sales_margin_and_repeat_buyers(summer):
 def test_growth_below_the_var_is_no_potential(tmp_path):
     home = shop(tmp_path, SUMMER + [sale("c3", "2024-05-20", "C", 5, 100)], COSTS)  # 6 < 5 x 1.5
     build(home, "2024-08-31", select=PRODUCT_MODELS)
-    c = rows(home, "select product_role from marts.fct_product_seasons where sku = 'C' and season_start_date = '2024-06-01'")
+    c = rows(home, "select product_role from marts.fct_product_seasons "
+                   "where sku = 'C' and season_start_date = '2024-06-01'")
     assert c == [{"product_role": "edge"}]
 
 

@@ -11,6 +11,10 @@
     {会员等级}  the customer's member tier (普通会员 ... 至尊VIP会员; for 会员升级 the new tier)
     {折扣}      the tier's discount (95折, 92折 ...)
     {活动}      the campaign's Chinese name
+    {商品}      the item the campaign picked, as 「name」 (int_campaign_item_picks; empty when none)
+    {品类}      the category it picked (the item's, 聚划算's promoted category, the care note's)
+    {季节}      the picked item's season (春, 夏, 秋, 冬)
+    {释疑}      the category's care note (seed category_care_notes)
 
   Marketing SMS (not service care) end with var sms_unsubscribe_suffix (退订回T). The test
   assert_campaign_message_placeholders_known fails on a brace this list does not know, and
@@ -18,7 +22,8 @@
 -#}
 
 {% macro fugou_message_placeholders() -%}
-    {{ return(['店铺', '称呼', '优惠券', '券额', '门槛', '有效期至', '会员等级', '折扣', '活动']) }}
+    {{ return(['店铺', '称呼', '优惠券', '券额', '门槛', '有效期至', '会员等级', '折扣', '活动', '商品', '品类', '季节',
+               '释疑']) }}
 {%- endmacro %}
 
 
@@ -81,7 +86,8 @@
 
 
 {#- The placeholders' values, read from columns of these names: name, coupon_amount, coupon_threshold,
-    has_coupon, coupon_valid_until, member_tier_name_zh, member_discount_label_zh, campaign_name_zh. -#}
+    has_coupon, coupon_valid_until, member_tier_name_zh, member_discount_label_zh, campaign_name_zh,
+    item_name, item_category, item_season_zh, care_note. -#}
 {% macro fugou_message_values() -%}
     {{ return({
         '店铺': "'" ~ var('shop_name') | replace("'", "''") ~ "'",
@@ -93,6 +99,10 @@
         '会员等级': 'member_tier_name_zh',
         '折扣': 'member_discount_label_zh',
         '活动': 'campaign_name_zh',
+        '商品': "'「' || item_name || '」'",
+        '品类': 'item_category',
+        '季节': 'item_season_zh',
+        '释疑': 'care_note',
     }) }}
 {%- endmacro %}
 

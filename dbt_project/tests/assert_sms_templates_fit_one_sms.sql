@@ -39,10 +39,20 @@ samples as (
         -- every build that selects one of its parents, and the builds of the customer facts select
         -- member_tiers without the campaign seeds)
         '至尊VIP会员' as member_tier_name_zh,
-        '88折' as member_discount_label_zh
+        '88折' as member_discount_label_zh,
+        -- a picked item, category and season of typical length (a longer item name makes a longer SMS)
+        '轻暖连帽羽绒服' as item_name,
+        '羽绒服' as item_category,
+        '冬' as item_season_zh,
+        care_notes.care_note_zh as care_note
     from catalog
     inner join messages
         on messages.campaign_code = catalog.campaign_code
+    -- the longest care note of seed category_care_notes
+    left join (
+        select care_note_zh from {{ ref('category_care_notes') }} order by length(care_note_zh) desc limit 1
+    ) as care_notes
+        on catalog.item_rule = 'care_note'
 
 ),
 

@@ -27,12 +27,6 @@ paid_orders as (
 
 ),
 
-order_items as (
-
-    select * from {{ ref('stg_shop__order_items') }}
-
-),
-
 as_of as (
 
     select max(snapshot_date) as as_of_date from snapshot
@@ -90,34 +84,10 @@ spend_levels as (
 
 ),
 
--- favourite category: most order lines of counted orders, then the highest amount, then the name
-category_lines as (
-
-    select
-        counted_orders.customer_id,
-        nullif(trim(order_items.category), '') as category,
-        count(*) as order_lines,
-        coalesce(sum(order_items.line_amount), 0) as line_amount
-    from order_items
-    inner join counted_orders on counted_orders.order_id = order_items.order_id
-    where nullif(trim(order_items.category), '') is not null
-    group by counted_orders.customer_id, nullif(trim(order_items.category), '')
-
-),
-
+-- favourite category: the one definition (int_customer_favourite_categories)
 favourite_categories as (
 
-    select customer_id, category as favourite_category
-    from (
-        select
-            customer_id,
-            category,
-            row_number() over (
-                partition by customer_id order by order_lines desc, line_amount desc, category
-            ) as category_rank
-        from category_lines
-    ) as ranked
-    where category_rank = 1
+    select customer_id, favourite_category from {{ ref('int_customer_favourite_categories') }}
 
 ),
 

@@ -109,6 +109,18 @@ order_items as (
 
 ),
 
+care_notes as (
+
+    select * from {{ ref('category_care_notes') }}
+
+),
+
+sold_lines as (
+
+    select * from {{ ref('int_product_lines_sold') }}
+
+),
+
 -- who bought which category up to snapshot_date (聚划算 targets buyers of its promoted category)
 category_buyers as (
 
@@ -133,6 +145,9 @@ moved_orders as (
         or {{ dbt.datediff('delivered_date', delivery_date, 'day') }} in (
             select trigger_days from catalog where trigger = 'days_after_delivery'
         )
+        or {{ dbt.datediff('delivered_date', delivery_date, 'day') }} in (
+            select days_after_delivery from care_notes
+        )
 
 ),
 
@@ -141,6 +156,7 @@ live_orders as (
 
     select
         paid_orders.customer_id,
+        moved_orders.order_id,
         moved_orders.shipped_date,
         moved_orders.delivered_date
     from moved_orders
@@ -190,6 +206,27 @@ days_after_delivery as (
         on catalog.trigger = 'days_after_delivery'
     where live_orders.delivered_date is not null
         and {{ dbt.datediff('live_orders.delivered_date', delivery_date, 'day') }} = catalog.trigger_days
+        and {{ eligible }}
+
+),
+
+-- 释疑: an order with a line of a category that has a care note (seed category_care_notes) was delivered
+-- that note's days_after_delivery before the delivery day (the note itself: int_campaign_item_picks)
+care_note_due as (
+
+    select distinct catalog.campaign_code, live_orders.customer_id,
+        {{ delivery_date }} as occasion_date, 0 as attempt_day
+    from live_orders
+    inner join sold_lines
+        on sold_lines.order_id = live_orders.order_id
+    inner join care_notes
+        on care_notes.category = sold_lines.category
+    inner join audience
+        on audience.customer_id = live_orders.customer_id
+    inner join catalog
+        on catalog.trigger = 'care_note'
+    where live_orders.delivered_date is not null
+        and {{ dbt.datediff('live_orders.delivered_date', delivery_date, 'day') }} = care_notes.days_after_delivery
         and {{ eligible }}
 
 ),
@@ -357,6 +394,7 @@ triggered as (
     select * from shipped_today
     union all select * from delivered_today
     union all select * from days_after_delivery
+    union all select * from care_note_due
     union all select * from days_after_first_order
     union all select * from stage_entry
     union all select * from season_start
@@ -392,6 +430,8 @@ final as (
         catalog.is_gift,
         catalog.coupon_budget_yuan,
         catalog.budget_period,
+        catalog.item_rule,
+        coalesce(catalog.item_required, false) as item_required,
         {{ fugou_names_in_pipe_list('catalog.lifecycle_stages', "'churned'") }} as targets_churned,
         {{ fugou_names_in_pipe_list('catalog.customer_types', "'fan'") }} as targets_fans,
         audience.customer_type,

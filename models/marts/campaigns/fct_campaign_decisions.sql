@@ -18,6 +18,9 @@
     excluded_stage          churned customer and the campaign is not a named win-back (its
                             lifecycle_stages does not name churned); active fan and the campaign
                             does not name fan in customer_types (fans get only member specials)
+    no_item                 the campaign's item_required and its item_rule found no item for the
+                            customer (int_campaign_item_picks: e.g. no order lines, every bestseller
+                            already bought)
     opted_out               退订 on the campaign's channel or on all channels, by snapshot_date; for
                             marketing on any channel (var opt_out_suppresses_all_marketing)
     no_consent              no sms_opt_in (sms, phone) / email_opt_in (email)
@@ -66,19 +69,34 @@ promo_sms as (
 
 ),
 
+item_picks as (
+
+    select * from {{ ref('int_campaign_item_picks') }}
+
+),
+
 with_history as (
 
     select
         candidates.*,
         send_history.last_sent_date,
         coalesce(send_history.times_sent, 0) as times_sent,
-        promo_sms.last_promo_sms_date
+        promo_sms.last_promo_sms_date,
+        item_picks.item_sku,
+        item_picks.item_name,
+        item_picks.item_category,
+        item_picks.item_season_zh,
+        item_picks.care_note
     from candidates
     left join send_history
         on send_history.customer_id = candidates.customer_id
         and send_history.campaign_code = candidates.campaign_code
     left join promo_sms
         on promo_sms.customer_id = candidates.customer_id
+    left join item_picks
+        on item_picks.customer_id = candidates.customer_id
+        and item_picks.campaign_code = candidates.campaign_code
+        and item_picks.occasion_date = candidates.occasion_date
 
 ),
 
@@ -100,6 +118,8 @@ checked as (
             when (lifecycle_stage = 'churned' and not targets_churned)
                 or (customer_type = 'fan' and lifecycle_stage = 'active' and not targets_fans)
                 then 'excluded_stage'
+            when item_required and item_sku is null and item_category is null
+                then 'no_item'
             -- the channel rule: macros/channel_rules.sql (var opt_out_suppresses_all_marketing there)
             when {{ fugou_channel_opted_out('channel', marketing='not is_service') }}
                 then 'opted_out'
@@ -256,6 +276,11 @@ final as (
         value_decile,
         coupon_amount,
         coupon_code,
+        item_sku,
+        item_name,
+        item_category,
+        item_season_zh,
+        care_note,
         control_share,
         control_bucket
     from arbitrated

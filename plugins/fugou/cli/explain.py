@@ -36,6 +36,7 @@ REASONS = {
     "once_only": "a once-only gift already sent before",
     "lower_priority": "a higher-priority campaign won the day (one marketing message a day)",
     "excluded_stage": "marketing is stopped for this stage / type",
+    "no_item": "the campaign names an item and found none for this customer (no order lines, or all already bought)",
 }
 
 

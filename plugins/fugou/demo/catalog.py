@@ -178,6 +178,29 @@ MONTH_SEASON_WEIGHTS: dict[int, dict[str, float]] = {
 }
 
 
+#: the shop's cost per piece as a share of the list price, by category (the products file's unit_cost):
+#: basics and accessories earn less per piece than outerwear and dresses
+COST_SHARE: dict[str, float] = {
+    "羽绒服": 0.45, "棉服": 0.5, "围巾": 0.35, "毛衣": 0.4, "卫衣": 0.5, "风衣": 0.42, "衬衫": 0.55,
+    "T恤": 0.7, "连衣裙": 0.38, "短裤": 0.65, "防晒衣": 0.5, "牛仔裤": 0.6, "休闲裤": 0.55, "袜子": 0.75,
+}
+#: the style words of a category's SKUs, in SKU order (the products file's names: 轻薄款羽绒服 ...)
+STYLES: tuple[str, ...] = ("经典款", "轻薄款", "修身款", "宽松款", "加厚款")
+
+
+def product_rows(first_day: dt.date) -> list[tuple[str, str, str, str, dt.date, float]]:
+    """The products file: (sku, name, category, season, launch date, unit cost) of every SKU; each category's
+    SKUs were launched a season apart, the last one 30 days before ``first_day`` (the window's start)."""
+    rows = []
+    for sku, category, season, price, _ in sku_rows():
+        index = int(sku[-2:]) - 1
+        count = sum(1 for row in sku_rows() if row[1] == category)
+        launch = first_day - dt.timedelta(days=30 + 91 * (count - 1 - index))
+        rows.append((sku, f"{STYLES[index % len(STYLES)]}{category}", category, season, launch,
+                     round(price * COST_SHARE[category], 2)))
+    return rows
+
+
 def sku_rows() -> list[tuple[str, str, str, int, float]]:
     """Every SKU: (sku, category, season, list price, popularity share within its category)."""
     rows = []

@@ -102,7 +102,7 @@ from fugou.demo import catalog as cat
 from fugou.demo.context import Augmenter, DemoContext
 from fugou.settings import SHOP_TIMEZONE
 
-ENTITIES = ("customers", "orders", "order_items", "opt_outs")
+ENTITIES = ("customers", "orders", "order_items", "products", "opt_outs")
 FORMATS = ("csv", "parquet")
 
 #: Exact contract columns per entity, in file order.
@@ -110,6 +110,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "orders": ("order_id", "customer_id", "paid_at", "amount", "status", "refund_amount", "refunded_at",
                "shipped_at", "delivered_at", "coupon_code", "province"),
     "order_items": ("order_id", "sku", "category", "quantity", "unit_price", "season"),
+    "products": ("sku", "name", "category", "season", "launch_date", "unit_cost"),
     "customers": ("customer_id", "name", "phone", "email", "birthday", "gender", "province",
                   "credit_level", "is_fan_group", "sms_opt_in", "email_opt_in"),
     "opt_outs": ("customer_id", "channel", "opted_out_at"),
@@ -208,6 +209,7 @@ def generate(
         _create_orders(con, end)
         _create_customer_file(con, end)
         _create_opt_outs(con, end)
+        _create_products(con, start)
         rows = _write(con, out, formats)
         first, last = con.execute("select min(paid_at)::date, max(paid_at)::date from out_orders").fetchone()
     finally:
@@ -675,11 +677,26 @@ def _create_opt_outs(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
     """)
 
 
+# --- 8. the products file ------------------------------------------------------------------------
+
+def _create_products(con: duckdb.DuckDBPyConnection, start: dt.date) -> None:
+    rows = cat.product_rows(start)
+    _create_table(con, "out_products", "sku", {
+        "sku": ("varchar", [r[0] for r in rows]),
+        "name": ("varchar", [r[1] for r in rows]),
+        "category": ("varchar", [r[2] for r in rows]),
+        "season": ("varchar", [r[3] for r in rows]),
+        "launch_date": ("date", [r[4] for r in rows]),
+        "unit_cost": ("decimal(14, 2)", [r[5] for r in rows]),
+    })
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 _ORDER_BY = {
     "orders": "paid_at, order_id",
     "order_items": "order_id, line_no",
+    "products": "sku",
     "customers": "customer_id",
     "opt_outs": "opted_out_at, customer_id",
 }

@@ -54,6 +54,9 @@ HEADERS: dict[str, str] = {
     "paid_orders": "订单数",
     "monetary": "累计消费(元)",
     "predicted_value": "预测价值(元)",
+    "item_name": "推荐商品",
+    "item_sku": "商品编码",
+    "item_category": "品类",
     "survey_questions": "调研问题",
     "delivery_date": "发送日期",
     "call_result": "通话结果",
@@ -66,14 +69,15 @@ CHANNEL_HEADERS: dict[str, dict[str, str]] = {
     "phone": {"message": "开场话术", "delivery_date": "致电日期"},
 }
 
+_ITEM = ("item_name", "item_sku", "item_category")
 _COUPON = ("coupon_face_value", "coupon_threshold", "coupon_code", "coupon_valid_from", "coupon_valid_until")
 
 #: the columns of a list, by channel (only what the channel needs: no customer_id, nothing about the control group)
 CHANNEL_COLUMNS: dict[str, tuple[str, ...]] = {
     "sms": ("phone", "name", "platform_nick", "message", "sms_parts", "campaign_name_zh", "campaign_code",
-            *_COUPON, "member_tier_name_zh", "delivery_date"),
+            *_ITEM, *_COUPON, "member_tier_name_zh", "delivery_date"),
     "email": ("email", "name", "platform_nick", "message_subject", "message", "campaign_name_zh", "campaign_code",
-              *_COUPON, "member_tier_name_zh", "delivery_date"),
+              *_ITEM, *_COUPON, "member_tier_name_zh", "delivery_date"),
     "phone": ("phone", "name", "platform_nick", "member_tier_name_zh", "last_order_date", "paid_orders", "monetary",
               "predicted_value", "campaign_name_zh", "offer_zh", "coupon_face_value", "coupon_threshold", "coupon_code",
               "coupon_valid_until", "message", "survey_questions", "delivery_date", "call_result", "churn_reason"),
