@@ -61,11 +61,11 @@ def _day(offset: int) -> dt.date:
 
 def _create_seeds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema seeds")
-    for seed in ("campaign_catalog", "lifecycle_stages", "member_tiers", "customer_types"):
+    for seed in ("campaign_catalog", "lifecycle_stages", "member_tiers", "customer_types", "product_roles"):
         path = DBT_PROJECT_DIR / "seeds" / f"{seed}.csv"
         con.execute(f"create table seeds.{seed} as select * from read_csv('{path}', header = true, all_varchar = true)")
     for table, column in (("lifecycle_stages", "stage_order"), ("member_tiers", "tier_rank"),
-                          ("campaign_catalog", "priority")):
+                          ("campaign_catalog", "priority"), ("product_roles", "sort_order")):
         con.execute(f"alter table seeds.{table} alter {column} type integer")
 
 
@@ -264,6 +264,28 @@ def _create_value_marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("insert into marts.fct_customer_value_fits values (?, 'converged', 'converged', null)", [_day(-7)])
 
 
+def _create_product_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """The winter before D (complete: three items) and the spring of D (under way: one item)."""
+    con.execute("""
+        create table marts.fct_product_seasons (
+            sku varchar, product_name varchar, category varchar, sales_season_name_zh varchar,
+            season_start_date date, season_end_date date, is_season_complete boolean, units bigint, buyers bigint,
+            repeat_buyers bigint, revenue decimal(18, 2), margin_rate double, price_band varchar,
+            margin_basis varchar, product_role varchar, product_role_zh varchar)
+    """)
+    summer, autumn = dt.date(2024, 12, 1), dt.date(2025, 3, 1)
+    con.executemany("insert into marts.fct_product_seasons values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        ("T1", "经典款T恤", "T恤", "冬", summer, dt.date(2025, 2, 28), True, 60, 50, 5, 3000.00, 0.3, "low", "cost",
+         "traffic", "引流款"),
+        ("D1", "修身款连衣裙", "连衣裙", "冬", summer, dt.date(2025, 2, 28), True, 20, 20, 1, 5000.00, 0.62, "high",
+         "cost", "profit", "利润款"),
+        ("S1", "经典款袜子", "袜子", "冬", summer, dt.date(2025, 2, 28), True, 5, 5, 0, 100.00, 0.25, "low", "cost",
+         "edge", "边缘款"),
+        ("M1", "经典款毛衣", "毛衣", "春", autumn, dt.date(2025, 5, 31), False, 3, 3, 0, 450.00, 0.6, "mid", "cost",
+         "edge", "边缘款"),
+    ])
+
+
 def _create_repurchase_marts(con: duckdb.DuckDBPyConnection) -> None:
     """A few rows of each repurchase mart (test_report_repurchase checks the repurchase sections in detail)."""
     con.execute("""
@@ -358,6 +380,7 @@ def build_analytics(path: Path, *, marts: bool = True) -> None:
             _create_value_marts(con)
             create_profile_marts(con)
             _create_repurchase_marts(con)
+            _create_product_marts(con)
         _create_ops(con)
         con.execute("create table main.published as select cast(? as date) as snapshot_date, "
                     "timestamp '2025-04-01 02:00:00' as published_at", [D])
@@ -604,3 +627,15 @@ def test_windows_come_from_the_config(tmp_path: Path) -> None:
     transitions = {(r["from_name"], r["to_name"]): r["customers"] for r in rows(specs["stage_transitions"])}
     assert transitions == {("活跃期", "沉默期"): 1, ("沉默期", "活跃期"): 1, ("首次购买", "活跃期"): 1}
     assert "last 4 days" in page
+
+
+def test_product_roles_show_each_seasons_revenue_by_role_and_the_last_complete_seasons_top_items(tmp_path):
+    _, _, page = render_day(tmp_path)
+    shares = {(r["season_label"], r["role_label"]): round(r["revenue_share"], 4)
+              for r in rows(chart_specs(page)["product_roles"])}
+    assert shares == {("2024-12 冬季", "引流款 traffic builder"): 0.3704, ("2024-12 冬季", "利润款 profit maker"): 0.6173,
+                      ("2024-12 冬季", "边缘款 marginal item"): 0.0123, ("2025-03 春季", "边缘款 marginal item"): 1.0}
+    table = page.split('data-table="product_roles_top"')[1].split("</table>")[0]
+    # the winter (complete) by revenue; the spring item is not in it
+    assert table.index("修身款连衣裙") < table.index("经典款T恤") < table.index("经典款袜子") and "经典款毛衣" not in table
+    assert "<td>62.0%</td>" in table and "<td>利润款</td>" in table

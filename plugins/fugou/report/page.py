@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 
 from fugou.publish.access import open_published
-from fugou.report import charts, charts_profiles, charts_repurchase, charts_value, payback
+from fugou.report import charts, charts_products, charts_profiles, charts_repurchase, charts_value, payback
 from fugou.report.links import files_html
 from fugou.report.queries import QUERIES
 from fugou.settings import Paths, paths, setting
@@ -145,6 +145,14 @@ SECTIONS: tuple[Section, ...] = (
             "spenders. More breakdowns (gender, frequency, favourite category, weekday and time of purchase; by "
             "lifecycle stage, member tier and customer type) are in marts.fct_customer_profile_breakdowns.",
             charts_profiles.profiles, charts_profiles.profiles_table),
+    Section("product_roles", "产品角色 · Product roles: what each season's sales stand on",
+            "For the last four seasons (the winter from 1 December to the end of February counts as one), the share "
+            "of the season's revenue of each product role, decided among the SKUs sold in that season: 引流款 "
+            "traffic (the top fifth by units, margin in the lower half), 利润款 profit (the top 30% by margin rate, "
+            "or by price without unit costs, units in the upper half), 潜力款 potential (launched in the 90 days "
+            "before the season and growing), 边缘款 edge (the rest); vars product_role_*. Below, the latest "
+            "complete season's 15 items of highest revenue. 爆款推广 names the previous season's bestsellers.",
+            charts_products.product_roles, charts_products.product_roles_table, table_query="product_roles_top"),
     Section("repurchase_first", "复购分析 · What brings customers back: the first purchase",
             "The categories of the customers' first paid order (the categories most customers started with, "
             "ranked by the share who ever came back), and the share of those customers who placed a second paid "

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fugou.report.queries_outcomes import CAMPAIGN_LABELS, COHORTS_SQL, MONEY_SQL
+from fugou.report.queries_products import PRODUCT_ROLES_SQL, PRODUCT_ROLES_TOP_SQL
 from fugou.report.queries_profiles import PROFILES_SQL
 from fugou.report.queries_repurchase import CATEGORY_PAIRS_SQL, REPURCHASE_FIRST_SQL, REPURCHASE_PRODUCTS_SQL
 from fugou.report.queries_value import (
@@ -283,6 +284,9 @@ QUERIES: dict[str, Query] = {
     "worth_waking": Query(WORTH_WAKING_SQL, VALUE),
     "worth_waking_top": Query(WORTH_WAKING_TOP_SQL, (*VALUE, "marts.fct_customer_snapshot")),
     "value_no_fit": Query(VALUE_NO_FIT_SQL, ("marts.fct_customer_value_fits",)),
+    # product roles (产品角色): per season, each role's share of revenue; the latest complete season's top items
+    "product_roles": Query(PRODUCT_ROLES_SQL, ("marts.fct_product_seasons", "seeds.product_roles")),
+    "product_roles_top": Query(PRODUCT_ROLES_TOP_SQL, ("marts.fct_product_seasons",)),
     # customer profiles (客户画像): per RFM value segment, its customers by age band, province and spend level
     # (fct_customer_profile_breakdowns: the latest built day only)
     "profiles": Query(PROFILES_SQL, ("marts.fct_customer_profile_breakdowns",)),
