@@ -633,9 +633,11 @@ def test_product_roles_show_each_seasons_revenue_by_role_and_the_last_complete_s
     _, _, page = render_day(tmp_path)
     shares = {(r["season_label"], r["role_label"]): round(r["revenue_share"], 4)
               for r in rows(chart_specs(page)["product_roles"])}
-    assert shares == {("2024-12 冬季", "引流款 traffic builder"): 0.3704, ("2024-12 冬季", "利润款 profit maker"): 0.6173,
-                      ("2024-12 冬季", "边缘款 marginal item"): 0.0123, ("2025-03 春季", "边缘款 marginal item"): 1.0}
+    winter, spring = "2024-12 冬季", "2025-03 春季"
+    assert shares == {(winter, "引流款 traffic builder"): 0.3704, (winter, "利润款 profit maker"): 0.6173,
+                      (winter, "边缘款 marginal item"): 0.0123, (spring, "边缘款 marginal item"): 1.0}
     table = page.split('data-table="product_roles_top"')[1].split("</table>")[0]
     # the winter (complete) by revenue; the spring item is not in it
-    assert table.index("修身款连衣裙") < table.index("经典款T恤") < table.index("经典款袜子") and "经典款毛衣" not in table
+    assert table.index("修身款连衣裙") < table.index("经典款T恤") < table.index("经典款袜子")
+    assert "经典款毛衣" not in table
     assert "<td>62.0%</td>" in table and "<td>利润款</td>" in table
