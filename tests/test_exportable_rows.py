@@ -77,6 +77,9 @@ def shop(tmp_path_factory) -> dict[str, Any]:
         # the day before: a send that must not be in D's rows
         con.execute("insert into marts.fct_campaign_decisions values ('sms_ok', '2025-03-12', '2025-03-13', "
                     "'promo_sms', '活动', 'sms', 'send', null, 'CP-5', 5, false, true, 'regular', null)")
+        # the item a message names (int_campaign_item_picks): none in these lists
+        for column in ("item_sku", "item_name", "item_category", "item_season_zh", "care_note"):
+            con.execute(f"alter table marts.fct_campaign_decisions add column {column} varchar")
         con.execute("create table marts.fct_customer_snapshot as select customer_id, cast(? as date) as snapshot_date, "
                     "cast('2025-01-01' as date) as last_order_date, 2 as frequency, "
                     "cast(100 as decimal(14, 2)) as monetary "

@@ -74,12 +74,16 @@ def test_other_entities_load_with_types_and_codes(fugou_home: Paths) -> None:
                                        "is_fan_group,sms_opt_in,email_opt_in\n"
                                        "c1,李雷,13800000000,l@x.cn,1990-05-01,男,浙江省,黄钻,是,1,false\n"
                                        "c2,,,,1990-13-01,,,,,,\n")
+    write(fugou_home, "products", DAY, "sku,name,category,season,launch_date,unit_cost\n"
+                                      "S1,碎花连衣裙,dress,summer,2024-02-01,8.50\nS2,,,,,x\n")
     write(fugou_home, "opt_outs", DAY, "customer_id,channel,opted_out_at\nc1,短信,2024-03-10 08:00:00\n"
                                       "c2,pigeon,2024-03-10 08:00:00\n")
     set_config(fugou_home, "[ingest]\nmax_rejected_share = 0.5\n")
     result = load_pending(DAY, fugou_home)
     assert {k: (v["rows_loaded"], v["rows_rejected"]) for k, v in result.items()} == {
-        "orders": (0, 0), "order_items": (1, 1), "customers": (1, 1), "opt_outs": (2, 0)}
+        "orders": (0, 0), "order_items": (1, 1), "products": (1, 1), "customers": (1, 1), "opt_outs": (2, 0)}
+    assert query(fugou_home, "select sku, name, launch_date, unit_cost from raw.products") == [
+        ("S1", "碎花连衣裙", dt.date(2024, 2, 1), Decimal("8.50"))]
     assert query(fugou_home, "select order_id, sku, quantity, unit_price from raw.order_items") == [
         ("A1", "S1", 2, Decimal("19.90"))]
     assert query(fugou_home, "select customer_id, name, phone, birthday, is_fan_group, sms_opt_in, email_opt_in "
@@ -91,6 +95,7 @@ def test_other_entities_load_with_types_and_codes(fugou_home: Paths) -> None:
     assert query(fugou_home, "select entity, reason, column_name, source_line from ops.rejected_rows order by 1") == [
         ("customers", "unparseable_birthday", "birthday", 3),
         ("order_items", "unparseable_quantity", "quantity", 3),
+        ("products", "unparseable_unit_cost", "unit_cost", 3),
     ]
 
 

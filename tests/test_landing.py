@@ -126,7 +126,7 @@ def test_landing_mistakes_are_listed_and_block_no_valid_day(fugou_home: Paths, t
     print_status(p=fugou_home, out=shown.append)
     assert shown[1] == "WARNING: 7 item(s) in landing/ were NOT loaded:"
     assert "  landing/order: unknown folder 'order' in landing/ (expected entity folders: orders, order_items, " \
-           "customers, opt_outs) -> move its files to landing/<entity>/<YYYY-MM-DD>/" in shown
+           "products, customers, opt_outs) -> move its files to landing/<entity>/<YYYY-MM-DD>/" in shown
 
 
 TRADITIONAL = "張詩怡"

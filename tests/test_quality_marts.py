@@ -359,6 +359,47 @@ def test_missing_evaluation_is_skipped(fugou_home):
     ]
 
 
+# ------------------------------------------------------------------------------------ products
+
+
+CLEAN_SEASONS = {"season_rows": 12, "rows_without_units": 0, "repeat_above_buyers": 0, "unknown_roles": 0,
+                 "margin_rate_above_1": 0, "min_volume_rank": 1}
+CLEAN_REPURCHASE = {"bad_product_rows": 0, "bad_first_purchase_rows": 0, "bad_pair_rows": 0}
+
+
+def products(p: Paths, seasons=None, repurchase=None, items=None) -> quality.GateResult:
+    """The three aggregate rows, clean but for ``changes`` (a dict of columns, or "missing": no table)."""
+    frames = []
+    for changes, clean in ((seasons, CLEAN_SEASONS), (repurchase, CLEAN_REPURCHASE),
+                           (items, {"sends_without_item": 0})):
+        frames.append(None if changes == "missing" else pd.DataFrame([{**clean, **(changes or {})}]))
+    return run(p, S.products.batches(DAY, *frames, quality.quality_config(p)["warning"]))
+
+
+def test_clean_products_pass(fugou_home):
+    result = products(fugou_home)
+    assert result.passed and not result.failed_checks() and not result.skipped
+
+
+@pytest.mark.parametrize(("frames", "expectation"), [
+    ({"seasons": {"unknown_roles": 1}}, "products.seasons.roles_known"),
+    ({"seasons": {"repeat_above_buyers": 2}}, "products.seasons.repeat_buyers_within_buyers"),
+    ({"seasons": {"margin_rate_above_1": 1}}, "products.seasons.margin_rate_at_most_1"),
+    ({"seasons": {"min_volume_rank": 0}}, "products.seasons.volume_rank_from_1"),
+    ({"repurchase": {"bad_pair_rows": 1}}, "products.repurchase.pair_measures_valid"),
+    ({"items": {"sends_without_item": 3}}, "products.items.sends_name_their_item"),
+])
+def test_bad_product_aggregates_fail_the_named_expectation(fugou_home, frames, expectation):
+    result = products(fugou_home, **frames)
+    assert result.failed_checks() == [expectation]
+
+
+def test_missing_product_marts_are_skipped(fugou_home):
+    result = products(fugou_home, seasons="missing", repurchase="missing")
+    assert [c.details for c in result.skipped] == ["table marts.fct_product_seasons does not exist yet",
+                                                   "the repurchase marts do not exist yet"]
+
+
 # ------------------------------------------------------------------- the marts gate on a warehouse
 
 

@@ -68,6 +68,9 @@ def lists(tmp_path_factory) -> dict[str, Any]:
                                         code not in SERVICE, tier, PREDICTED.get(cid)])
             con.execute("insert into marts.fct_customer_snapshot values (?, ?, '2024-06-01', 3, ?)",
                         [cid, D, monetary])
+        # the item a message names (int_campaign_item_picks): none in these lists
+        for column in ("item_sku", "item_name", "item_category", "item_season_zh", "care_note"):
+            con.execute(f"alter table marts.fct_campaign_decisions add column {column} varchar")
         con.execute(f"""create table intermediate.int_campaign_audience_prepared as
             select customer_id, cast('{D}' as date) as snapshot_date, true as has_phone, true as has_email,
                    false as has_invalid_phone, false as has_invalid_email, true as sms_opt_in, true as email_opt_in,

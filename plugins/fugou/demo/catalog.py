@@ -188,17 +188,38 @@ COST_SHARE: dict[str, float] = {
 STYLES: tuple[str, ...] = ("经典款", "轻薄款", "修身款", "宽松款", "加厚款")
 
 
-def product_rows(first_day: dt.date) -> list[tuple[str, str, str, str, dt.date, float]]:
-    """The products file: (sku, name, category, season, launch date, unit cost) of every SKU; each category's
-    SKUs were launched a season apart, the last one 30 days before ``first_day`` (the window's start)."""
-    rows = []
-    for sku, category, season, price, _ in sku_rows():
+#: the first month of each product season (an all-season item's newest style comes two months before the end)
+SEASON_FIRST_MONTH = {"spring": 3, "summer": 6, "autumn": 9, "winter": 12}
+
+
+def launch_dates(first_day: dt.date, last_day: dt.date) -> dict[str, dt.date]:
+    """Each SKU's launch (上架) day. A category's styles came a season apart before the window; its newest
+    style is launched on the first day of the month before its season's last start in the window (an
+    all-season item's two months before the window's last month), and sells from then on: 上新 has a new
+    item to name at the season change."""
+    launches = {}
+    for sku, category, season, _, _ in sku_rows():
         index = int(sku[-2:]) - 1
         count = sum(1 for row in sku_rows() if row[1] == category)
-        launch = first_day - dt.timedelta(days=30 + 91 * (count - 1 - index))
-        rows.append((sku, f"{STYLES[index % len(STYLES)]}{category}", category, season, launch,
-                     round(price * COST_SHARE[category], 2)))
-    return rows
+        if index == count - 1 and count > 1:
+            if season in SEASON_FIRST_MONTH:
+                month = SEASON_FIRST_MONTH[season]
+                year = last_day.year if (last_day.month, last_day.day) >= (month, 1) else last_day.year - 1
+                launch = (dt.date(year, month, 1) - dt.timedelta(days=1)).replace(day=1)
+            else:
+                launch = (last_day.replace(day=1) - dt.timedelta(days=32)).replace(day=1)
+            launches[sku] = max(launch, first_day)
+        else:
+            launches[sku] = first_day - dt.timedelta(days=30 + 91 * (count - 2 - index))
+    return launches
+
+
+def product_rows(first_day: dt.date, last_day: dt.date) -> list[tuple[str, str, str, str, dt.date, float]]:
+    """The products file: (sku, name, category, season, launch date, unit cost) of every SKU."""
+    launches = launch_dates(first_day, last_day)
+    return [(sku, f"{STYLES[(int(sku[-2:]) - 1) % len(STYLES)]}{category}", category, season, launches[sku],
+             round(price * COST_SHARE[category], 2))
+            for sku, category, season, price, _ in sku_rows()]
 
 
 def sku_rows() -> list[tuple[str, str, str, int, float]]:
@@ -210,16 +231,23 @@ def sku_rows() -> list[tuple[str, str, str, int, float]]:
     return rows
 
 
-def sku_month_table() -> list[tuple[int, float, str, str, str, int]]:
-    """Per month, the SKUs with the lower edge of their share of [0, 1): (month, cdf_lo, sku, ...)."""
+def sku_month_table(first_day: dt.date, last_day: dt.date) -> list[tuple[int, float, str, str, str, int]]:
+    """Per month of the window (key year * 12 + month - 1), the SKUs on sale that month (launched by its first
+    day),
+    with the lower edge of their share of [0, 1): (month key, cdf_lo, sku, category, season, list price)."""
+    launches = launch_dates(first_day, last_day)
     table = []
-    for month, season_weights in MONTH_SEASON_WEIGHTS.items():
-        weighted = [(row, row[4] * season_weights[row[2]]) for row in sku_rows()]
+    year, month = first_day.year, first_day.month
+    while (year, month) <= (last_day.year, last_day.month):
+        weights = MONTH_SEASON_WEIGHTS[month]
+        weighted = [(row, row[4] * weights[row[2]]) for row in sku_rows()
+                    if launches[row[0]] <= dt.date(year, month, 1)]
         total = sum(w for _, w in weighted)
         cumulative = 0.0
         for (sku, category, season, price, _), weight in weighted:
-            table.append((month, cumulative / total, sku, category, season, price))
+            table.append((year * 12 + month - 1, cumulative / total, sku, category, season, price))
             cumulative += weight
+        year, month = year + month // 12, month % 12 + 1
     return table
 
 

@@ -13,7 +13,7 @@ The model (what later marts and tests can rely on)
 Window: the ``days`` calendar days ending on ``end_date`` (default: yesterday, shop time). No timestamp
 in any file is later than ``end_date`` 23:59:59; every order is paid inside the window.
 
-1. **Calendar** (:mod:`fugou.demo_catalog`). Each day gets a weight for new customers:
+1. **Calendar** (:mod:`fugou.demo.catalog`). Each day gets a weight for new customers:
    growth (0.6 → 1.4 linearly over the window: the customer base grows) × apparel seasonality
    (±30%, peak mid-November, low mid-May) × weekday (Sunday +8%) × Spring-Festival dip (50% / 25% /
    60% around 春节) × spikes: June 1-17 ×1.5 and **618** (June 18) ×6; Nov 1 ×2.5, Nov 2-10 ×0.8,
@@ -44,9 +44,11 @@ in any file is later than ``end_date`` 23:59:59; every order is paid inside the 
    everything below is derived from the events, so added orders get items, prices, statuses like any
    other. Use ``seq`` ≥ 1000 (< 4096) for added orders and ``order_day`` ≤ the end date.
 4. **Items** (``order_items``): 1 (68%), 2 (22%), 3 (7%) or 4 (3%) lines; each line's SKU drawn from
-   the 46-SKU catalog with weights = category popularity × how well the product's season sells in the
-   order's month (羽绒服/棉服/围巾 winter, 毛衣/卫衣 autumn, 风衣/衬衫 spring, T恤/连衣裙/短裤/防晒衣
-   summer, jeans/trousers/socks ``all``); quantity 1 (85%) / 2 / 3 (socks 1-4);
+   the 45-SKU catalog on sale that month (each category's newest style from its launch, a month before
+   its season in the window's last year: ``catalog.launch_dates``) with weights = category popularity ×
+   how well the product's season sells in the order's month (羽绒服/棉服/围巾 winter, 毛衣/卫衣 autumn,
+   风衣/衬衫 spring, T恤/连衣裙/短裤/防晒衣 summer, jeans/trousers/socks ``all``); quantity 1 (85%) / 2 /
+   3 (socks 1-4);
    ``unit_price`` = list price (19-899 yuan) × the promotion-day factor (618 0.85, 双11 0.80, 双12 0.88,
    anniversary 0.90), rounded to whole yuan.
 5. **Orders**: ``paid_at`` = order day + a time drawn from the hour profile (evening peak; promotion
@@ -78,6 +80,8 @@ in any file is later than ``end_date`` 23:59:59; every order is paid inside the 
    ``opt_outs`` is the authoritative event log.
 7. **Opt-outs**: 3% of customers opted out once, at a uniform moment between their first payment and
    the end of the window; channel sms 55%, all 20%, email 15%, phone 10%.
+8. **Products file**: every SKU with its name (style + category: 轻薄款羽绒服), category, season, launch day
+   and unit cost (a category's share of the list price: ``catalog.COST_SHARE``).
 
 Sizing: ``customers=C`` makes exactly C customers. ``orders=N`` instead makes exactly N orders: a pilot
 of the same model estimates orders per customer, a few percent more customers than needed are drawn,
@@ -194,7 +198,7 @@ def generate(
         ctx = DemoContext(con=con, seed=seed, start=start, end=end)
         _install_macros(con, seed)
         _create_calendar(con, start, end)
-        _create_sku_table(con)
+        _create_sku_table(con, start, end)
         if orders is None:
             _create_customers(con, customers)
             _create_order_events(con, end)
@@ -209,7 +213,7 @@ def generate(
         _create_orders(con, end)
         _create_customer_file(con, end)
         _create_opt_outs(con, end)
-        _create_products(con, start)
+        _create_products(con, start, end)
         rows = _write(con, out, formats)
         first, last = con.execute("select min(paid_at)::date, max(paid_at)::date from out_orders").fetchone()
     finally:
@@ -294,8 +298,8 @@ def _create_calendar(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.dat
     })
 
 
-def _create_sku_table(con: duckdb.DuckDBPyConnection) -> None:
-    rows = cat.sku_month_table()
+def _create_sku_table(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> None:
+    rows = cat.sku_month_table(start, end)
     _create_table(con, "_sku_month", "month, cdf_lo", {
         "month": ("integer", [r[0] for r in rows]),
         "cdf_lo": ("double", [r[1] for r in rows]),
@@ -431,7 +435,7 @@ def _create_order_lines(con: duckdb.DuckDBPyConnection) -> None:
         ),
         drawn as (
             select customer_key, seq, order_day, line_no::integer as line_no,
-                   month(order_day) as month,
+                   year(order_day) * 12 + month(order_day) - 1 as month,
                    {_u('customer_key', line_key, 'sku')} as u_sku,
                    {_u('customer_key', line_key, 'quantity')} as u_qty
             from lines
@@ -679,8 +683,8 @@ def _create_opt_outs(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
 
 # --- 8. the products file ------------------------------------------------------------------------
 
-def _create_products(con: duckdb.DuckDBPyConnection, start: dt.date) -> None:
-    rows = cat.product_rows(start)
+def _create_products(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> None:
+    rows = cat.product_rows(start, end)
     _create_table(con, "out_products", "sku", {
         "sku": ("varchar", [r[0] for r in rows]),
         "name": ("varchar", [r[1] for r in rows]),

@@ -37,7 +37,7 @@ def load_suites() -> ModuleType:
         sys.modules[SUITES_PACKAGE] = module
         spec.loader.exec_module(module)
     package = sys.modules[SUITES_PACKAGE]
-    for name in ("raw", "customer_facts", "customer_value", "campaigns", "evaluation"):
+    for name in ("raw", "customer_facts", "customer_value", "products", "campaigns", "evaluation"):
         importlib.import_module(f"{SUITES_PACKAGE}.{name}")
     return package
 

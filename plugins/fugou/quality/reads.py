@@ -156,6 +156,17 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
     usable = fit is not None and not fit.empty and pd.notna(fit.iloc[0]["purchase_in_use"])
     out += value.score_batches(day, scores, usable, warnings)
 
+    # products: the SKU-seasons, the repurchase marts, and the day's sends naming their items (aggregates)
+    products = suites.products
+    seasons = (con.execute(products.SEASONS_SQL).df()
+               if _exists(con, products.SEASONS) and _exists(con, "seeds.product_roles") else None)
+    repurchase = (con.execute(products.REPURCHASE_SQL).df()
+                  if all(_exists(con, table) for table in products.REPURCHASE) else None)
+    items = (con.execute(products.ITEMS_SQL, {"day": day}).df()
+             if _exists(con, products.DECISIONS) and "item_required" in _columns(con, "seeds.campaign_catalog")
+             and "item_sku" in _columns(con, products.DECISIONS) else None)
+    out += products.batches(day, seasons, repurchase, items, warnings)
+
     # campaign decisions, their sends against dbt's channel verdicts, the control share, the ledger
     decisions = catalog = ledger = None
     if _exists(con, suites.campaigns.DECISIONS):
