@@ -1,9 +1,9 @@
 {#-
   Grain: one row per order line of a paid order that still counts on snapshot_date (not fully refunded
-  by then: macros/order_refunds.sql), with the buyer, the day, the item as catalogued
-  (int_products_catalogued: the products file first, the order lines second) and the season instance
-  of the paid day (int_season_months: e.g. the winter starting 2024-12-01). Lines without a sku are
-  kept (categories still count); their product columns are the line's own.
+  by then: macros/order_refunds.sql), with the buyer, the day, the item's category and season (the
+  products file's, else the line's own), its name and cost (int_products_catalogued) and the season
+  instance of the paid day (int_season_months: e.g. the winter starting 2024-12-01). Lines without a
+  sku are kept (categories still count).
 -#}
 
 {%- set snapshot_date = fugou_snapshot_date() %}
@@ -12,7 +12,11 @@ with
 
 order_items as (
 
-    select * from {{ ref('stg_shop__order_items') }}
+    select
+        * exclude (sku, category),
+        nullif(trim(sku), '') as sku,
+        nullif(trim(category), '') as category
+    from {{ ref('stg_shop__order_items') }}
 
 ),
 
@@ -28,6 +32,12 @@ products as (
 
 ),
 
+listed_products as (
+
+    select * from {{ ref('stg_shop__products') }}
+
+),
+
 season_months as (
 
     select * from {{ ref('int_season_months') }}
@@ -40,10 +50,11 @@ counted_lines as (
         order_items.order_item_id,
         order_items.order_id,
         paid_orders.customer_id,
+        paid_orders.paid_at,
         paid_orders.paid_date,
         order_items.sku,
-        coalesce(products.category, order_items.category) as category,
-        coalesce(products.product_season, order_items.season) as product_season,
+        coalesce(listed_products.category, order_items.category) as category,
+        coalesce(listed_products.season, order_items.season) as product_season,
         products.product_name,
         order_items.quantity,
         order_items.line_amount,
@@ -54,6 +65,8 @@ counted_lines as (
         on paid_orders.order_id = order_items.order_id
     left join products
         on products.sku = order_items.sku
+    left join listed_products
+        on listed_products.sku = order_items.sku
     where paid_orders.paid_date <= {{ snapshot_date }}
         and {{ fugou_order_counts_as_of('paid_orders', snapshot_date) }}
 

@@ -15,8 +15,12 @@ products as (
 
 order_items as (
 
-    select * from {{ ref('stg_shop__order_items') }}
-    where sku is not null
+    select
+        * exclude (sku, category),
+        nullif(trim(sku), '') as sku,
+        nullif(trim(category), '') as category
+    from {{ ref('stg_shop__order_items') }}
+    where nullif(trim(sku), '') is not null
 
 ),
 
