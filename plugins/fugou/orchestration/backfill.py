@@ -36,14 +36,17 @@ from fugou.settings import Paths, paths, setting
 
 # dbt selectors: the customer facts (set-based over a chunk of days) and the day-by-day campaign part
 CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
-# (the predicted value is fitted and scored day by day, like the decisions that read it)
-PER_DAY = ("staging", "intermediate.value", "marts.value", "intermediate.campaigns+", "marts.campaigns+",
-           "intermediate.evaluation+", "marts.evaluation+")
+# (the predicted value is fitted and scored day by day, like the decisions that read it; so are the
+# products and their season sales, which the day's item picks read)
+PER_DAY = ("staging", "intermediate.value", "marts.value", "intermediate.products", "marts.products",
+           "intermediate.campaigns+", "marts.campaigns+", "intermediate.evaluation+", "marts.evaluation+")
 # built once, at the end: the shop KPIs (only their open periods change), the roll-ups of every day's
-# decisions (models tagged rollup: rebuilt in full from the decisions), and the campaign evaluation,
+# decisions (models tagged rollup: rebuilt in full from the decisions), the repurchase analysis (as of the
+# last day only), and the campaign evaluation,
 # whose final rows (windows closed by a day: what that day's evaluation files hold) are the same as of
 # any later day; the evaluation files of every day are written after it
-ONCE_AT_THE_END = ("intermediate.evaluation", "marts.evaluation", "tag:rollup")
+ONCE_AT_THE_END = ("intermediate.evaluation", "marts.evaluation", "tag:rollup", "intermediate.repurchase",
+                   "marts.repurchase")
 # the staging tests ran in the chunk's customer-facts build over every row up to the chunk's last day (a
 # superset of each of its days' rows): not again every day (17 tests over the whole history, about
 # 4.5 s a day at 1M orders)
