@@ -71,7 +71,8 @@ def shop(tmp_path_factory):
         settings._load_config.cache_clear()
         p = settings.paths(home)
         generate(home / "demo", seed=SEED, customers=CUSTOMERS, days=DAYS, end_date=END)
-        for entity in ("orders", "customers", "opt_outs"):
+        # the order lines and the item list too: 精品推荐 names an item of the customer's favourite category
+        for entity in ("orders", "order_items", "products", "customers", "opt_outs"):
             import_history(home / "demo" / f"{entity}.csv", entity=entity, p=p)
         dbt.run_dbt(["seed"], p=p)
         for day in SEND_DAYS:
