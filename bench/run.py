@@ -52,7 +52,7 @@ from bench import value_stage
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "bench" / "out"
-ENTITIES = ("orders", "order_items", "customers", "opt_outs")
+ENTITIES = ("orders", "order_items", "products", "customers", "opt_outs")
 TASKS = ("ingest", "gate_raw", "build_models", "gate_marts", "export_send_lists", "export_evaluations",
          "publish", "report", "finish")
 MARK = "BENCH_RESULT "
@@ -113,7 +113,8 @@ def split_shop(shop: Path, first_daily: str) -> Path:
             day_dir.mkdir(parents=True)
             for i, f in enumerate(sorted(d.glob("*.csv"))):
                 shutil.move(f, day_dir / (f"{name}.csv" if i == 0 else f"{name}_{i}.csv"))
-    shutil.copy(shop / "customers.csv", target / "history" / "customers.csv")
+    for name in ("customers", "products"):  # lists of a day, not of events: all in the history
+        shutil.copy(shop / f"{name}.csv", target / "history" / f"{name}.csv")
     shutil.rmtree(target / "parts")
     con.close()
     (target / ".done").write_text("ok\n")
@@ -517,8 +518,8 @@ def markdown(report: dict[str, Any]) -> str:
              f"backfill days {report['backfill'][0]}..{report['backfill'][1]}, daily run {report['end_date']}", "",
              "| stage | n | wall median (min-max) s | CPU median s | peak RSS tree MiB | wall / floor | CPU / floor |",
              "|---|---|---|---|---|---|---|"]
-    order = ["csv_read.orders", "csv_read.order_items", "csv_read.customers", "csv_read.opt_outs", "csv_read.total",
-             "floor", "import.orders", "import.order_items", "import.customers", "import.opt_outs", "import.total",
+    order = [*[f"csv_read.{e}" for e in ENTITIES], "csv_read.total",
+             "floor", *[f"import.{e}" for e in ENTITIES], "import.total",
              "daily.dag", "daily.tasks", *[f"task.{t}" for t in TASKS], "backfill", *value_stage.STAGES,
              "peer.lifetimes"]
     for stage in [*order, *sorted(set(s) - set(order))]:

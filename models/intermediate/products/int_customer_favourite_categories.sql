@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
   Grain: one row per customer with at least one categorised line of a paid order that still counts on
   snapshot_date (int_product_lines_sold: the products file's category first). The favourite category

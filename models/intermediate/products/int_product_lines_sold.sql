@@ -1,9 +1,12 @@
+{{ config(materialized='table') }}
+
 {#-
   Grain: one row per order line of a paid order that still counts on snapshot_date (not fully refunded
   by then: macros/order_refunds.sql), with the buyer, the day, the item's category and season (the
   products file's, else the line's own), its name and cost (int_products_catalogued) and the season
   instance of the paid day (int_season_months: e.g. the winter starting 2024-12-01). Lines without a
-  sku are kept (categories still count).
+  sku are kept (categories still count). A table, built once per run: the product, repurchase, profile
+  and campaign models all read it.
 -#}
 
 {%- set snapshot_date = fugou_snapshot_date() %}

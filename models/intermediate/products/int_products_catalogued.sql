@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
   Grain: one row per sku known up to snapshot_date: listed in the products file (stg_shop__products) or
   sold in an order line. The products file wins; without it (or for a blank value) the order lines tell:
