@@ -139,3 +139,11 @@ def test_juhuasuan_names_its_promoted_category(shop):
     got = picks(shop, D_PROMO)
     assert got["jhs", "big_promo_winback"]["item_category"] == "风衣"
     assert ("jhs_socks", "big_promo_winback") not in got  # 聚划算 reaches the category's buyers only
+
+
+def test_explain_names_the_item_and_why_none(shop):
+    from fugou.cli.explain import explain
+
+    assert "爆款推广 hot_item_promo via sms" in explain("hot", D, shop)
+    assert "item 羽绒服2号 (W2)" in explain("hot", D, shop)
+    assert "suppressed: no_item" in explain("hot_all", D, shop)

@@ -164,7 +164,11 @@ def explain(customer_id: str, day: str, p: Paths | None = None, *, strict: bool 
             elif outcome == "control":
                 outcome = "control group (eligible, deliberately not contacted, to measure the natural rate)"
             coupon = f", coupon {d['coupon_code']} {d['coupon_amount']}" if d.get("coupon_code") else ""
-            lines.append(f"    {d['campaign_name_zh']} {d['campaign_code']} via {d['channel']}: {outcome}{coupon}")
+            # the item or category the message names (int_campaign_item_picks, by the catalog's item_rule)
+            item = (f", item {d['item_name']} ({d['item_sku']})" if d.get("item_sku")
+                    else f", category {d['item_category']}" if d.get("item_category") else "")
+            lines.append(f"    {d['campaign_name_zh']} {d['campaign_code']} via {d['channel']}: "
+                         f"{outcome}{coupon}{item}")
         considered = {d["campaign_code"] for d in decisions}
         catalog = _dicts(con, "select * from seeds.campaign_catalog order by priority desc", [])
         missing = [c for c in catalog if c["campaign_code"] not in considered]
