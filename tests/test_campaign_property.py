@@ -66,6 +66,23 @@ print("RESULT " + json.dumps(out))
 '''
 
 
+#: the items of the shop (sku, category, season): the campaigns that name an item pick among them
+ITEMS = [(f"{code}{n}", category, season) for code, category, season in (
+    ("DJ", "羽绒服", "winter"), ("MY", "毛衣", "autumn"), ("CS", "衬衫", "spring"), ("TX", "T恤", "summer"),
+    ("LY", "连衣裙", "summer"), ("NZ", "牛仔裤", "all")) for n in range(1, 4)]
+
+
+def order_lines(orders: list[dict[str, Any]], seed: int = 8) -> list[dict[str, Any]]:
+    """One or two lines per order, from their own random stream (the orders stay as they were drawn)."""
+    rng = random.Random(seed)
+    lines = []
+    for o in orders:
+        for sku, category, season in rng.sample(ITEMS, rng.choice([1, 1, 2])):
+            lines.append({"order_id": o["order_id"], "sku": sku, "category": category, "season": season,
+                          "quantity": 1, "unit_price": o["amount"]})
+    return lines
+
+
 def generate_shop(seed: int = 7) -> tuple[list, list, list]:
     """Small demo-like shop: 160 customers with 1-7 orders since 2024-03, contacts, consent, opt-outs."""
     rng = random.Random(seed)
@@ -104,7 +121,7 @@ def generate_shop(seed: int = 7) -> tuple[list, list, list]:
 def simulated(tmp_path_factory) -> dict[str, Any]:
     orders, customers, opt_outs = generate_shop()
     home = make_warehouse(tmp_path_factory.mktemp("campaign_sim"), orders=orders, customers=customers,
-                          opt_outs=opt_outs)
+                          opt_outs=opt_outs, items=order_lines(orders))
     build(home, END, ("+fct_customer_snapshot", "resource_type:seed"), start=START)
     days = day_range(START, END)
     reruns = [days[29], days[-1]]

@@ -38,7 +38,7 @@ CONTACTED = [f"c{i}" for i in range(1, 10)]
 CONTROL = [f"k{i}" for i in range(1, 5)]
 NO_CONTROL = ["h1", "h2"]  # hundred_day_gift sent with nobody held out
 # money: clearance (catalog coupon 15 yuan, but the ledger says 12: the amount at send time counts), sent on
-# SEND and on the next day (same week and month); new_arrival_sms has no coupon at all
+# SEND and on the next day (same week and month); bestseller_pick (精品推荐) has no coupon at all
 CLEARANCE_CONTACTED, CLEARANCE_CONTROL = ["m1", "m2", "m3", "m4"], ["n1", "n2", "n3"]
 CLEARANCE_CONTACTED_DAY_2, CLEARANCE_CONTROL_DAY_2 = ["m5"], ["n4"]
 NO_COUPON_CONTACTED, NO_COUPON_CONTROL = ["t1", "t2"], ["u1", "u2"]
@@ -82,8 +82,8 @@ def _ledger_rows() -> list[tuple]:
                                           CLEARANCE_CONTROL_DAY_2)):
         rows += [(send_day, c, "clearance", "sms", "send", "FG-QH15", 12) for c in contacted]
         rows += [(send_day, c, "clearance", "sms", "control", "FG-QH15", 12) for c in control]
-    rows += [(SEND, c, "new_arrival_sms", "sms", "send", None, None) for c in NO_COUPON_CONTACTED]
-    rows += [(SEND, c, "new_arrival_sms", "sms", "control", None, None) for c in NO_COUPON_CONTROL]
+    rows += [(SEND, c, "bestseller_pick", "sms", "send", None, None) for c in NO_COUPON_CONTACTED]
+    rows += [(SEND, c, "bestseller_pick", "sms", "control", None, None) for c in NO_COUPON_CONTROL]
     return rows
 
 
@@ -260,7 +260,7 @@ def test_coupon_cost_is_one_coupon_per_redeemer_at_the_sent_amount(home, at_day_
 
 
 def test_campaign_without_coupon_has_no_roi(at_day_30):
-    row = at_day_30[("new_arrival_sms", 10)]
+    row = at_day_30[("bestseller_pick", 10)]
     assert float(row["coupon_value_sent"]) == 0 and float(row["coupon_cost"]) == 0
     # incremental revenue (35 - 5) * 2 = 60 and its interval, but no ROI without a coupon cost
     _assert_money(row, _expected_money([70, 0], [10, 0], 0))
@@ -305,7 +305,7 @@ def test_rollups_sum_the_cost_and_take_roi_from_the_sums(home, at_day_30):
     assert float(segments[0]["coupon_cost"]) == 36 and segments[0]["roi"] == pytest.approx(5)
     assert segments[0]["roi_ci_low"] == pytest.approx(rows[0]["roi_ci_low"])
     without_coupon = query(home, "select roi, coupon_cost from marts.fct_campaign_evaluation_by_segment "
-                                 "where campaign_code in ('new_arrival_sms', 'hundred_day_gift')")
+                                 "where campaign_code in ('bestseller_pick', 'hundred_day_gift')")
     assert without_coupon and all(r["roi"] is None for r in without_coupon)
 
 
@@ -317,8 +317,8 @@ def test_export_writes_the_windows_closing_that_day(home, at_day_30):
     with (folder / "evaluation_30d.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["campaign_code"], r["campaign_name_zh"], r["contacted_responders"]) for r in rows] == [
-        ("clearance", "清货促销 / 反季 / 福袋", "3"), ("full_month_gift", "满月礼", "5"),
-        ("hundred_day_gift", "百日礼", "1"), ("new_arrival_sms", "上新通知", "1")]
+        ("bestseller_pick", "精品推荐", "1"), ("clearance", "清货促销 / 反季 / 福袋", "3"),
+        ("full_month_gift", "满月礼", "5"), ("hundred_day_gift", "百日礼", "1")]
     with (folder / "evaluation_10d.csv").open(encoding="utf-8-sig") as fh:
         assert list(csv.DictReader(fh)) == []  # no 10-day window closed on day 30
     assert result["files"]["evaluation_30d.csv"] == 4
