@@ -68,8 +68,8 @@ def run_stage(base: Path, work: Path, day: str, rep: int, m: Callable[..., dict[
 
 
 def worker(kind: str, rest: list[str]) -> dict[str, Any]:
-    from fugou import dbt
     from fugou.settings import paths
+    from fugou.transform import cli as dbt
 
     day, variables = rest
     p = paths()

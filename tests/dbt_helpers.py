@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fugou import dbt
 from fugou.settings import Paths, paths
+from fugou.transform import cli as dbt
 from fugou.warehouse import connect
 
 # every model of the customer facts and what they stand on (seeds + staging), not the other marts

@@ -11,9 +11,10 @@ import pytest
 
 from bench.floor import COLUMNS, run_floor
 from bench.run import main as bench_main
-from fugou import dbt, settings
+from fugou import settings
 from fugou.demo import generate
 from fugou.ingest.history import import_history
+from fugou.transform import cli as dbt
 
 DAY = "2025-03-31"
 pytestmark = pytest.mark.xdist_group("bench_smoke")

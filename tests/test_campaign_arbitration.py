@@ -21,9 +21,9 @@ import pytest
 import yaml
 from dbt_helpers import build, make_warehouse, order, query
 
-from fugou.dbt import run_dbt
 from fugou.export import export_send_lists
 from fugou.settings import DBT_PROJECT_DIR
+from fugou.transform.cli import run_dbt
 from fugou.warehouse import connect
 
 DAYS = ["2025-05-27", "2025-05-28", "2025-05-29", "2025-05-30", "2025-05-31"]

@@ -1,6 +1,6 @@
 """Properties of 60 consecutive days of decisions and exports on a small generated shop.
 
-Customer snapshots of the 60 days are range-built once (``fugou.dbt.build`` with ``snapshot_start_date``);
+Customer snapshots of the 60 days are range-built once (``fugou.transform.cli.build`` with ``snapshot_start_date``);
 then, day by day in date order, the day-dependent models (staging views, campaign models) are run and the
 day's lists exported - as the DAG does. To stay within a few minutes on a busy 2-core machine the daily
 loop runs in one child process with dbt's programmatic runner and a parsed manifest (dbt once per day
@@ -39,7 +39,7 @@ CATALOG = {r["campaign_code"]: r for r in csv.DictReader(
 
 DRIVER = r'''
 import hashlib, json, os, sys
-from fugou.dbt import dbt_env
+from fugou.transform.cli import dbt_env
 from fugou.settings import DBT_PROJECT_DIR, paths
 p = paths(sys.argv[1]); days = json.loads(sys.argv[2]); reruns = json.loads(sys.argv[3])
 os.environ.update(dbt_env(p)); os.chdir(DBT_PROJECT_DIR)

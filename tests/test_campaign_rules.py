@@ -23,9 +23,9 @@ import yaml
 from dbt_helpers import build, insert_raw, make_warehouse, order, query
 from send_list_helpers import send_list_rows
 
-from fugou.dbt import run_dbt
 from fugou.export import CHANNEL_COLUMNS, export_send_lists
 from fugou.settings import DBT_PROJECT_DIR
+from fugou.transform.cli import run_dbt
 from fugou.warehouse import connect
 
 D1, D2 = "2025-03-12", "2025-05-31"

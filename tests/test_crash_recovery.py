@@ -30,7 +30,7 @@ GBK_CUSTOMERS = "customer_id,name,phone\ncrash_1,张三,13900000001\ncrash_2,李
 # (first step of the run, how it dies, what it must leave behind: a pattern of find_leftovers' names)
 CRASHES = [
     ("ingest", "call:fugou.ingest.reader:csv_headers", "tmp/"),
-    ("ingest", "after:4:fugou.dbt:build", None),
+    ("ingest", "after:4:fugou.transform.cli:build", None),
     ("build", f"rename:exports/{DAY}", "exports/.tmp-"),
     ("export", f"rename:{DAY}/evaluation_10d.csv", "/.evaluation_10d.csv.tmp-"),
     ("evaluations", "rename:/data.parquet", "/.data."),

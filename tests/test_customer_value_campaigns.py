@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from dbt_helpers import build, make_warehouse, order, query
 
-from fugou.dbt import run_dbt
+from fugou.transform.cli import run_dbt
 from fugou.value.scoring import discounted_expected_purchases
 
 D = "2025-05-31"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).with_name("dbt")
-# what fugou's runs (fugou.dbt.dbt_env) or a dbt user's shell might set: none of it is needed
+# what fugou's runs (fugou.transform.cli.dbt_env) or a dbt user's shell might set: none of it is needed
 NOT_NEEDED = ("FUGOU_WAREHOUSE", "FUGOU_SNAPSHOT_DATE", "FUGOU_DBT_TARGET", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR",
               "DBT_TARGET_PATH", "DBT_LOG_PATH")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dbt_helpers import make_warehouse, order, query
 
-from fugou import dbt
+from fugou.transform import cli as dbt
 from fugou.warehouse import connect
 
 SEND = dt.date(2024, 3, 1)  # customers who first ordered on 2024-01-31 get 满月礼 on this day

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from dbt_helpers import make_warehouse, order, query
 
-from fugou import dbt
+from fugou.transform import cli as dbt
 
 SNAPSHOT = "2024-03-31"
 REPO = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ import pytest
 from dbt_helpers import make_warehouse, query
 from send_list_helpers import send_list_rows
 
-from fugou.dbt import run_dbt
 from fugou.export import CHANNEL_COLUMNS, export_send_lists
+from fugou.transform.cli import run_dbt
 from fugou.warehouse import connect
 
 D = "2025-03-13"

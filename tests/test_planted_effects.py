@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fugou import dbt, settings
+from fugou import settings
 from fugou.dates import day_range
 from fugou.demo.effects import catalog, control_bucket_sql
+from fugou.transform import cli as dbt
 
 END = dt.date(2025, 5, 31)
 DAYS = 130  # the window starts END - 129: day 100 after a first order falls in the send days below

@@ -17,8 +17,8 @@ import pytest
 from dbt_helpers import make_warehouse, query
 from send_list_helpers import send_list_rows
 
-from fugou.dbt import dbt_vars, run_dbt
 from fugou.export import export_send_lists
+from fugou.transform.cli import dbt_vars, run_dbt
 from fugou.warehouse import connect
 
 D = "2025-03-13"  # decided on D, delivered on 2025-03-14; a 7-day coupon is valid until 2025-03-20

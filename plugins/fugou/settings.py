@@ -3,7 +3,7 @@
 Everything lives under one folder, ``FUGOU_HOME`` (default ``<repo>/data``). Operational settings
 (ingest thresholds, column mappings, quality thresholds) come from ``config/fugou.toml`` in the
 repository, overridden key by key by ``$FUGOU_HOME/fugou.toml`` when that file exists. Business rules
-are not here: they are dbt vars and seeds (``dbt_project/``), read through :func:`fugou.dbt.dbt_vars`.
+are not here: they are dbt vars and seeds (``dbt_project/``), read through :func:`fugou.transform.cli.dbt_vars`.
 """
 
 from __future__ import annotations

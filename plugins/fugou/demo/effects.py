@@ -36,8 +36,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fugou.dbt import dbt_vars
 from fugou.settings import DBT_PROJECT_DIR, setting
+from fugou.transform.cli import dbt_vars
 
 if TYPE_CHECKING:
     from fugou.demo.context import DemoContext

@@ -29,10 +29,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fugou import dbt
 from fugou.dates import day_range
 from fugou.orchestration import pipeline
 from fugou.settings import Paths, paths, setting
+from fugou.transform import cli as dbt
 
 # dbt selectors: the customer facts (set-based over a chunk of days) and the day-by-day campaign part
 CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
@@ -116,7 +116,7 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
 
 def snapshot_retention_days(overrides: dict[str, Any] | None = None) -> int:
     """The snapshot retention in force: ``overrides`` (a backfill's ``dbt_vars``), else ``dbt_project.yml``."""
-    from fugou.dbt import dbt_vars
+    from fugou.transform.cli import dbt_vars
 
     value = (overrides or {}).get(RETENTION_VAR, dbt_vars().get(RETENTION_VAR))
     return int(value)

@@ -46,7 +46,7 @@ def build_models(logical_date: dt.datetime | str, p: Paths | None = None, *,
                  refit_value: bool = False) -> dict[str, Any]:
     """``dbt build`` (seeds, models, dbt tests) for the day; ``refit_value``: with the dbt var
     ``value_refit_now`` (the predicted-value models are refitted today whatever their cadence)."""
-    from fugou import dbt
+    from fugou.transform import cli as dbt
 
     day = processing_day(logical_date)
     removed = _remove_leftovers(p)

@@ -23,9 +23,9 @@ from typing import Any
 import altair as alt
 import yaml
 
-from fugou.dbt import dbt_vars
 from fugou.report.charts import LABEL_AXIS, WIDTH, Rows, _data, _spec
 from fugou.report.payback import _table
+from fugou.transform.cli import dbt_vars
 
 log = logging.getLogger(__name__)
 

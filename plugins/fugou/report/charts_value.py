@@ -26,9 +26,9 @@ from typing import Any
 import altair as alt
 import yaml
 
-from fugou.dbt import dbt_vars
 from fugou.report.charts import LABEL_AXIS, STAGE_COLOURS, WIDTH, Rows, _data, _ordered, _spec
 from fugou.report.payback import _table, _yuan
+from fugou.transform.cli import dbt_vars
 
 log = logging.getLogger(__name__)
 
