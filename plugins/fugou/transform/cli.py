@@ -1,7 +1,8 @@
-"""Run dbt against the warehouse, always in a subprocess.
+"""Run dbt against the warehouse in a subprocess: one build (the daily run; a backfill's many builds go
+through :mod:`fugou.transform.session`).
 
-dbt's in-process runner keeps the DuckDB file open afterwards (dbt-core#11980), so fugou never
-imports dbt: it runs the ``dbt`` executable of the same virtualenv with the snapshot date as a var.
+dbt's in-process runner keeps the DuckDB file open afterwards (dbt-core#11980), so a task that builds
+once runs the ``dbt`` executable of the same virtualenv, with the snapshot date in the environment.
 On Linux the dbt process dies with the process that started it (``PR_SET_PDEATHSIG``): a task killed
 with ``kill -9`` or by Airflow's timeout does not leave dbt running on, holding the warehouse's lock.
 """

@@ -84,8 +84,9 @@ def _data_as_inputs(outputs: list[Any], rows: int) -> tuple[list[Any], list[Any]
     """``outputs`` with every per-row constant (the data the model was built on) replaced by a symbolic
     input; returns the new outputs, the inputs and their values (in the same order)."""
     import pytensor.tensor as pt
-    from pytensor.graph.basic import Constant, ancestors
+    from pytensor.graph.basic import Constant
     from pytensor.graph.replace import graph_replace
+    from pytensor.graph.traversal import ancestors
 
     constants = [v for v in ancestors(outputs) if isinstance(v, Constant) and getattr(v, "ndim", 0) >= 1
                  and np.shape(v.data)[0] == rows]
