@@ -552,6 +552,18 @@ def test_every_chart_compiles_to_vega(rendered: tuple[Paths, Path, str]) -> None
         assert vl_convert.vegalite_to_vega(spec)["$schema"].startswith("https://vega.github.io/schema/vega/"), key
 
 
+def test_every_chart_is_valid_against_the_vega_lite_schema(rendered: tuple[Paths, Path, str]) -> None:
+    """The report builds its specs without altair's validation (1.6 s a report): it is done here instead."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    schema = load_schema()
+    specs = chart_specs(rendered[2])
+    assert len(specs) >= 10
+    for key, spec in specs.items():
+        assert validate_jsonschema(spec, schema, raise_error=False) is None, key
+
+
 def test_stage_trends(rendered: tuple[Paths, Path, str]) -> None:
     data = rows(chart_specs(rendered[2])["stage_trends"])
     on_day = {r["stage_name"]: r["customers"] for r in data if r["snapshot_date"] == DAY}

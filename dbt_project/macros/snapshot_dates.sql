@@ -9,14 +9,17 @@
   renders as a typed null and the models select nothing.
 
   The var may also come from the environment variable FUGOU_SNAPSHOT_DATE (fugou's own runs use it):
-  dbt re-parses the whole project whenever --vars change, but only the files that read an environment
-  variable when that variable changes (partial parsing), which saves seconds on every daily run.
+  dbt re-parses the whole project whenever --vars change. The environment variable is read only when
+  nodes execute, never while parsing, so a new day re-parses nothing (partial parsing keeps the
+  manifest), which saves seconds on every daily run.
 -#}
 
 {% macro fugou_snapshot_day() -%}
     {#- the snapshot day as a 'YYYY-MM-DD' string, or none when not given -#}
     {%- set value = var('snapshot_date', none) -%}
-    {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}
+    {#- the environment only when executing: read while parsing, it would make dbt re-parse every file
+        that calls this macro whenever the day changes -#}
+    {%- if execute and (value is none or (value | string | trim) in ('', 'None', 'null')) -%}
         {%- set value = env_var('FUGOU_SNAPSHOT_DATE', '') -%}
     {%- endif -%}
     {%- if value is none or (value | string | trim) in ('', 'None', 'null') -%}

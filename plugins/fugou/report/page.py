@@ -231,16 +231,35 @@ def _report_settings(p: Paths) -> dict[str, int]:
 
 @cache
 def vega_javascript() -> str | None:
-    """vega + vega-lite + vega-embed as one inline script (``window.vegaEmbed``), or None if unavailable."""
+    """vega + vega-lite + vega-embed as one inline script (``window.vegaEmbed``), or None if unavailable.
+
+    vl-convert assembles the bundle in about 3 s; it depends only on the vl-convert and Vega-Lite
+    versions, so it is kept in the user's cache folder (``$XDG_CACHE_HOME/fugou``, else ``~/.cache/fugou``)
+    under a name holding both, and assembled again when either changes or the file is missing."""
     try:
         from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
 
         vlc = import_vl_convert()
-        bundle = vlc.javascript_bundle(vl_version=vl_version_for_vl_convert())
+        vl_version = vl_version_for_vl_convert()
+        cached = _cache_folder() / f"vega-bundle-{getattr(vlc, '__version__', 'x')}-{vl_version}.js"
+        if cached.is_file():
+            return cached.read_text(encoding="utf-8")
+        bundle = vlc.javascript_bundle(vl_version=vl_version).replace("</script", "<\\/script")
     except (ImportError, RuntimeError, ValueError) as exc:
         log.warning("no offline Vega JavaScript (install vl-convert-python): %s", exc)
         return None
-    return bundle.replace("</script", "<\\/script")
+    try:  # written aside, then renamed: a reader never sees half a bundle
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        aside = cached.with_name(f".{cached.name}.{os.getpid()}")
+        aside.write_text(bundle, encoding="utf-8")
+        aside.replace(cached)
+    except OSError as exc:  # no writable cache: assemble it again next time
+        log.info("could not keep the Vega bundle in %s: %s", cached.parent, exc)
+    return bundle
+
+
+def _cache_folder() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fugou"
 
 
 # ---- the page -----------------------------------------------------------------------------------
