@@ -46,6 +46,9 @@ class Batch:
     frame: pd.DataFrame
     keys: list[str] = field(default_factory=list)  # columns shown beside each unexpected value
     skipped_checks: dict[str, str] = field(default_factory=dict)  # check name -> why it was not run
+    # the frame holds only the rows that break a row check, drawn from this many rows (element_count and
+    # unexpected_percent are then counted against these); None: the frame is the whole table
+    rows: int | None = None
 
 
 @dataclass(frozen=True)

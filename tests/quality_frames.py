@@ -25,3 +25,20 @@ def snapshot() -> pd.DataFrame:
             "lifecycle_stage": ["active", "silent", "churned"],
         }
     )
+
+
+def snapshot_frames(frame: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """What the marts gate reads of a day's snapshot rows (``frame``), computed by the same SQL in DuckDB:
+    the rows that break a check and the day's totals (None stays None: the mart does not exist)."""
+    import duckdb
+
+    from fugou import quality
+
+    if frame is None:
+        return None
+    con = duckdb.connect()
+    con.register("day_rows", frame)
+    try:
+        return quality.load_suites().customer_facts.read_frames(con, "day_rows")
+    finally:
+        con.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from quality_frames import DAY, snapshot
+from quality_frames import DAY, snapshot, snapshot_frames
 
 from fugou import quality
 from fugou.settings import Paths
@@ -34,13 +34,13 @@ ORDERS = S.customer_facts.Reconciliation(customers=3, orders=8, revenue=22100.5)
 
 def facts(p: Paths, frame: pd.DataFrame, expected=ORDERS) -> quality.GateResult:
     cfg = quality.quality_config(p)
-    return run(p, S.customer_facts.batches(DAY, frame, expected, cfg["customer_facts"], cfg["warning"]))
+    return run(p, S.customer_facts.batches(DAY, snapshot_frames(frame), expected, cfg["customer_facts"], cfg["warning"]))
 
 
 def test_clean_snapshot_passes(fugou_home):
     result = facts(fugou_home, snapshot())
     assert result.passed and not result.failed_checks()
-    assert check(result, "customer_facts.snapshot.monetary_matches_revenue").status == "passed"
+    assert check(result, "customer_facts.totals.monetary_matches_revenue").status == "passed"
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,9 @@ def test_bad_snapshot_value_fails_the_named_expectation(fugou_home, column, row,
     result = facts(fugou_home, frame)
     assert result.failed_checks() == [expectation]
     failed = check(result, expectation)
-    assert failed.blocking and failed.unexpected_count == 1
+    # only the broken row reaches Great Expectations, counted against the day's three rows
+    assert failed.blocking and failed.unexpected_count == 1 and failed.element_count == 3
+    assert failed.unexpected_percent == pytest.approx(100 / 3)
     assert failed.examples[0]["customer_id"] == f"c{row + 1}"
 
 
@@ -70,10 +72,10 @@ def test_duplicate_customer_fails_uniqueness_and_reconciliation(fugou_home):
     frame = pd.concat([snapshot(), snapshot().iloc[[0]]], ignore_index=True)
     result = facts(fugou_home, frame)
     assert sorted(result.failed_checks()) == [
-        "customer_facts.snapshot.customers_match_orders",
-        "customer_facts.snapshot.frequency_matches_orders",
-        "customer_facts.snapshot.monetary_matches_revenue",
         "customer_facts.snapshot.one_row_per_customer_per_day",
+        "customer_facts.totals.customers_match_orders",
+        "customer_facts.totals.frequency_matches_orders",
+        "customer_facts.totals.monetary_matches_revenue",
     ]
     assert check(result, "customer_facts.snapshot.one_row_per_customer_per_day").unexpected_count == 2
 
@@ -83,23 +85,23 @@ def test_more_than_eight_segments_fails(fugou_home):
     frame["customer_id"] = [f"c{i}" for i in range(9)]
     frame["rfm_segment"] = [f"s{i}" for i in range(9)]
     result = facts(fugou_home, frame, None)
-    assert result.failed_checks() == ["customer_facts.snapshot.rfm_segments_at_most_8"]
-    assert check(result, "customer_facts.snapshot.customers_match_orders").status == "skipped"
+    assert result.failed_checks() == ["customer_facts.totals.rfm_segments_at_most_8"]
+    assert check(result, "customer_facts.totals.customers_match_orders").status == "skipped"
 
 
 @pytest.mark.parametrize(("revenue", "passes"), [(22100.51, True), (22100.49, True), (22100.52, False)])
 def test_revenue_reconciliation_tolerance(fugou_home, revenue, passes):
     expected = S.customer_facts.Reconciliation(customers=3, orders=8, revenue=revenue)
     result = facts(fugou_home, snapshot(), expected)
-    assert result.failed_checks() == ([] if passes else ["customer_facts.snapshot.monetary_matches_revenue"])
+    assert result.failed_checks() == ([] if passes else ["customer_facts.totals.monetary_matches_revenue"])
 
 
 def test_customer_count_and_orders_reconciliation(fugou_home):
     expected = S.customer_facts.Reconciliation(customers=4, orders=9, revenue=22100.5)
     result = facts(fugou_home, snapshot(), expected)
     assert sorted(result.failed_checks()) == [
-        "customer_facts.snapshot.customers_match_orders",
-        "customer_facts.snapshot.frequency_matches_orders",
+        "customer_facts.totals.customers_match_orders",
+        "customer_facts.totals.frequency_matches_orders",
     ]
     assert "observed 3 (expected = 4)" in result.summary()
 
@@ -107,8 +109,8 @@ def test_customer_count_and_orders_reconciliation(fugou_home):
 def test_missing_snapshot_is_skipped_with_reason(fugou_home):
     result = facts(fugou_home, None)
     assert result.passed
-    (skip,) = result.skipped
-    assert skip.check == "customer_facts.snapshot.*" and "does not exist yet" in skip.details
+    assert [c.check for c in result.skipped] == ["customer_facts.snapshot.*", "customer_facts.totals.*"]
+    assert all("does not exist yet" in c.details for c in result.skipped)
 
 
 # ------------------------------------------------------------------------------------------ campaigns
@@ -486,8 +488,8 @@ def test_marts_gate_on_the_warehouse_reconciles_and_checks_contacts(fugou_home, 
     result = quality.run_gate("marts", DAY, fugou_home)
     assert result.passed and not result.failed_checks()
     # reconciliation from the paid orders as of D: c1 (2 orders, 100 + 30), c2 (1 order, 30: refund later)
-    assert json_of(check(result, "customer_facts.snapshot.monetary_matches_revenue").observed_value) == 160.0
-    assert check(result, "customer_facts.snapshot.customers_match_orders").status == "passed"
+    assert json_of(check(result, "customer_facts.totals.monetary_matches_revenue").observed_value) == 160.0
+    assert check(result, "customer_facts.totals.customers_match_orders").status == "passed"
     # (the predicted-value marts are not built here: skipped, said so)
     assert {c.check for c in result.skipped} == {"campaigns.ledger.*", "evaluation.campaigns.*",
                                                  "customer_value.fit.*", "customer_value.scores.*",

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from quality_frames import DAY, snapshot
+from quality_frames import DAY, snapshot, snapshot_frames
 
 from fugou import quality
 from fugou.quality.offline import localize_data_docs
@@ -129,7 +129,7 @@ def run_gates(p: Paths, con) -> tuple[quality.GateResult, quality.GateResult]:
     suites = quality.load_suites()
     cfg = quality.quality_config(p)
     expected = suites.customer_facts.Reconciliation(customers=3, orders=8, revenue=22100.5)
-    batches = suites.customer_facts.batches(DAY, snapshot(), expected, cfg["customer_facts"], cfg["warning"])
+    batches = suites.customer_facts.batches(DAY, snapshot_frames(snapshot()), expected, cfg["customer_facts"], cfg["warning"])
     marts = quality.check_batches("marts", DAY, batches, p, docs=True)
     return raw, marts
 

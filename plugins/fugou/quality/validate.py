@@ -77,6 +77,12 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _bound(value: Any) -> Any:
+    """A bound as written: Great Expectations keeps numeric bounds as floats (4 -> 4.0)."""
+    value = _plain(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _expected(config) -> str | None:
     """The expectation's bounds or set, briefly (for the summary)."""
     kwargs = config.kwargs
@@ -85,12 +91,14 @@ def _expected(config) -> str | None:
     if "value" in kwargs:
         return f"= {kwargs['value']}"
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if low is not None and low == high:
+        return f"= {_bound(low)}"
     if low is not None and high is not None:
-        return f"between {_plain(low)} and {_plain(high)}"
+        return f"between {_bound(low)} and {_bound(high)}"
     if low is not None:
-        return f"at least {_plain(low)}"
+        return f"at least {_bound(low)}"
     if high is not None:
-        return f"at most {_plain(high)}"
+        return f"at most {_bound(high)}"
     return None
 
 
@@ -122,6 +130,11 @@ def _check_result(batch, result, n_examples: int) -> CheckResult:
         for value in info["partial_unexpected_list"][:n_examples]:
             examples.append({"value": _plain(value)})
     observed = info.get("observed_value")
+    element_count, unexpected_percent = info.get("element_count"), _plain(info.get("unexpected_percent"))
+    if batch.rows is not None and info.get("unexpected_count") is not None:
+        # a frame of the rows that break a check: counted against the rows it was drawn from
+        element_count = batch.rows
+        unexpected_percent = 100.0 * info["unexpected_count"] / batch.rows if batch.rows else None
     return CheckResult(
         suite=batch.suite.name,
         table=batch.table,
@@ -130,9 +143,9 @@ def _check_result(batch, result, n_examples: int) -> CheckResult:
         column=_column(config.kwargs),
         severity=str(getattr(config.severity, "value", config.severity)),
         status="error" if raised else ("passed" if result.success else "failed"),
-        element_count=info.get("element_count"),
+        element_count=element_count,
         unexpected_count=info.get("unexpected_count"),
-        unexpected_percent=_plain(info.get("unexpected_percent")),
+        unexpected_percent=unexpected_percent,
         observed_value=None if observed is None else json.dumps(_plain(observed)),
         examples=examples if not result.success else [],
         details=exception.get("exception_message") if raised else _expected(config),
