@@ -1,8 +1,9 @@
 """fugou_daily: one run per shop-calendar day.
 
-**Which day a run processes**: the schedule is a data-interval timetable (daily at 00:00
-Asia/Shanghai), so the scheduled run for shop day D starts when D has ended and its logical date is
-D; every run processes the shop-calendar day of its logical date (``fugou.dates.processing_day``).
+**Which day a run processes**: the schedule is a data-interval timetable (daily at 00:00 in the
+shop's time zone, ``[shop] timezone`` of the configuration), so the scheduled run for shop day D
+starts when D has ended and its logical date is D; every run processes the shop-calendar day of its
+logical date (``fugou.dates.processing_day``).
 ``airflow dags test fugou_daily D``, ``fugou run --date D`` and ``airflow backfill create --from-date
 D1 --to-date D2`` process exactly the days they name.
 
@@ -31,9 +32,10 @@ import datetime as dt
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
-from fugou.settings import setting
+from fugou.orchestration import WAREHOUSE_POOL
+from fugou.settings import setting, shop_timezone
 
-WAREHOUSE_POOL = "fugou_warehouse"
+SHOP_TIMEZONE = shop_timezone()
 
 
 def _record_failure(context) -> None:
@@ -44,9 +46,9 @@ def _record_failure(context) -> None:
 
 @dag(
     dag_id="fugou_daily",
-    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="Asia/Shanghai"),
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone=SHOP_TIMEZONE),
     # any calendar day a shop's history holds can be run: no first day
-    start_date=pendulum.datetime(1970, 1, 1, tz="Asia/Shanghai"),
+    start_date=pendulum.datetime(1970, 1, 1, tz=SHOP_TIMEZONE),
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=dt.timedelta(minutes=float(setting("run.run_timeout_minutes"))),

@@ -29,6 +29,7 @@ print(json.dumps({{
     "catchup": dag.catchup,
     "max_active_runs": dag.max_active_runs,
     "timetable": type(dag.timetable).__name__,
+    "timezone": str(dag.timetable.timezone),
     "pools": sorted({{t.pool for t in dag.tasks}}),
     "tasks": [t.task_id for t in dag.topological_sort()] if hasattr(dag, "topological_sort") else sorted(dag.task_ids),
 }}))
@@ -79,8 +80,21 @@ def test_dag_folder_imports_and_has_the_promised_shape(fugou_home: Paths) -> Non
     assert shape["catchup"] is False
     assert shape["max_active_runs"] == 1
     assert shape["timetable"] == "CronDataIntervalTimetable"
+    assert shape["timezone"] == "Asia/Shanghai"
     assert shape["pools"] == ["fugou_warehouse"]
     assert shape["tasks"][0] == "ingest"
+
+
+def test_dag_schedule_follows_the_shops_time_zone(fugou_home: Paths) -> None:
+    (fugou_home.home / "fugou.toml").write_text('[shop]\ntimezone = "Europe/Berlin"\n')
+    ensure_airflow(fugou_home)
+    env = airflow_env(fugou_home)
+    assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Europe/Berlin"
+    code = DAG_SHAPE.format(folder=env["AIRFLOW__CORE__DAGS_FOLDER"])
+    proc = subprocess.run([sys.executable, "-c", code], env=env, text=True, capture_output=True, check=True)
+    shape = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert shape["errors"] == {}
+    assert shape["timezone"] == "Europe/Berlin"
 
 
 def _mode(path: Path) -> int:

@@ -34,7 +34,8 @@ ORDERS = S.customer_facts.Reconciliation(customers=3, orders=8, revenue=22100.5)
 
 def facts(p: Paths, frame: pd.DataFrame, expected=ORDERS) -> quality.GateResult:
     cfg = quality.quality_config(p)
-    return run(p, S.customer_facts.batches(DAY, snapshot_frames(frame), expected, cfg["customer_facts"], cfg["warning"]))
+    frames = snapshot_frames(frame)
+    return run(p, S.customer_facts.batches(DAY, frames, expected, cfg["customer_facts"], cfg["warning"]))
 
 
 def test_clean_snapshot_passes(fugou_home):

@@ -129,7 +129,8 @@ def run_gates(p: Paths, con) -> tuple[quality.GateResult, quality.GateResult]:
     suites = quality.load_suites()
     cfg = quality.quality_config(p)
     expected = suites.customer_facts.Reconciliation(customers=3, orders=8, revenue=22100.5)
-    batches = suites.customer_facts.batches(DAY, snapshot_frames(snapshot()), expected, cfg["customer_facts"], cfg["warning"])
+    frames = snapshot_frames(snapshot())
+    batches = suites.customer_facts.batches(DAY, frames, expected, cfg["customer_facts"], cfg["warning"])
     marts = quality.check_batches("marts", DAY, batches, p, docs=True)
     return raw, marts
 

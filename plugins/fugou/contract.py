@@ -12,7 +12,7 @@ is its sku.
 |---|---|---|---|---|
 | orders | order_id | text | yes | the platform's order number (unique over all days) |
 | orders | customer_id | text | yes | the buyer (Taobao: 买家会员名) |
-| orders | paid_at | timestamp (shop time, Asia/Shanghai) | yes | when the order was paid; decides its day |
+| orders | paid_at | timestamp (shop time, `[shop] timezone`) | yes | when the order was paid; decides its day |
 | orders | amount | decimal(14,2) >= 0 | yes | paid amount in yuan (Taobao: 买家实际支付金额) |
 | orders | status | status code (below) | no | missing means ``paid`` |
 | orders | refund_amount | decimal(14,2) >= 0, <= amount | no | refunded yuan |

@@ -1,10 +1,10 @@
 """Which calendar day a run processes.
 
-The DAG uses a data-interval timetable (``CronDataIntervalTimetable("0 0 * * *", Asia/Shanghai)``):
-the scheduled run for shop day D starts when D has ended (D+1 00:00 shop time) and its logical date
-is D 00:00. A run processes the shop-calendar day of its logical date. ``airflow dags test fugou_daily
-D``, ``fugou run --date D`` and ``airflow backfill create --from-date D1 --to-date D2`` all process
-exactly the days they name.
+The DAG uses a data-interval timetable (``CronDataIntervalTimetable("0 0 * * *")`` in the shop's time
+zone, ``[shop] timezone``): the scheduled run for shop day D starts when D has ended (D+1 00:00 shop
+time) and its logical date is D 00:00. A run processes the shop-calendar day of its logical date.
+``airflow dags test fugou_daily D``, ``fugou run --date D`` and ``airflow backfill create --from-date D1
+--to-date D2`` all process exactly the days they name.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import datetime as dt
 
 import pendulum
 
-from fugou.settings import SHOP_TIMEZONE
+from fugou.settings import shop_timezone
 
 
-def processing_day(logical_date: dt.datetime | str) -> str:
-    """The shop-calendar day (``YYYY-MM-DD``) a run with this logical date processes."""
+def processing_day(logical_date: dt.datetime | str, timezone: str | None = None) -> str:
+    """The shop-calendar day (``YYYY-MM-DD``) a run with this logical date processes, in ``timezone``
+    (default: the shop's, ``[shop] timezone`` of ``$FUGOU_HOME``)."""
     moment = pendulum.parse(logical_date) if isinstance(logical_date, str) else pendulum.instance(logical_date)
-    return moment.in_timezone(SHOP_TIMEZONE).date().isoformat()
+    return moment.in_timezone(timezone or shop_timezone()).date().isoformat()
 
 
 def parse_day(value: str) -> dt.date:

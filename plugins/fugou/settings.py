@@ -19,7 +19,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DAGS_DIR = REPO_ROOT / "dags"
 DEFAULT_CONFIG = REPO_ROOT / "config" / "fugou.toml"
-SHOP_TIMEZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -135,3 +134,18 @@ def setting(dotted: str, home: Path | str | None = None) -> Any:
             raise KeyError(f"configuration key {dotted!r} is not set (looked in {DEFAULT_CONFIG})")
         node = node[part]
     return node
+
+
+def shop_timezone(home: Path | str | None = None) -> str:
+    """The shop's time zone, ``[shop] timezone`` (an IANA name such as ``Asia/Shanghai``): it decides which
+    calendar day a run processes, when a day has ended, and the DAG's schedule."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = str(setting("shop.timezone", home))
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"[shop] timezone = {name!r} in fugou.toml is not a time zone: use an IANA name such as "
+            "'Asia/Shanghai' or 'Asia/Hong_Kong'") from None
+    return name

@@ -104,7 +104,7 @@ import duckdb
 
 from fugou.demo import catalog as cat
 from fugou.demo.context import Augmenter, DemoContext
-from fugou.settings import SHOP_TIMEZONE
+from fugou.settings import shop_timezone
 
 ENTITIES = ("customers", "orders", "order_items", "products", "opt_outs")
 FORMATS = ("csv", "parquet")
@@ -146,7 +146,7 @@ def customer_id_of(customer_key: int) -> str:
 
 def default_end_date() -> dt.date:
     """Yesterday in shop time: the latest complete day."""
-    return dt.datetime.now(ZoneInfo(SHOP_TIMEZONE)).date() - dt.timedelta(days=1)
+    return dt.datetime.now(ZoneInfo(shop_timezone())).date() - dt.timedelta(days=1)
 
 
 def generate(

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pendulum
 
-from fugou.settings import SHOP_TIMEZONE, Paths
+from fugou.settings import Paths, shop_timezone
 
 
 class IngestError(Exception):
@@ -30,7 +30,7 @@ def lit(value: Any) -> str:
 
 def shop_now() -> dt.datetime:
     """The wall clock in shop time, naive (as timestamps in the files are)."""
-    return pendulum.now(SHOP_TIMEZONE).naive().replace(microsecond=0)
+    return pendulum.now(shop_timezone()).naive().replace(microsecond=0)
 
 
 def file_checksum(path: Path) -> str:

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fugou.settings import DAGS_DIR, REPO_ROOT, SHOP_TIMEZONE, Paths, paths, setting
+from fugou.orchestration import WAREHOUSE_POOL
+from fugou.settings import DAGS_DIR, REPO_ROOT, Paths, paths, setting, shop_timezone
 
 DAG_ID = "fugou_daily"
-WAREHOUSE_POOL = "fugou_warehouse"
 
 
 class AirflowError(RuntimeError):
@@ -48,12 +48,11 @@ def airflow_env(p: Paths | None = None) -> dict[str, str]:
         AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO_ROOT / "plugins"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         # naive dates on the command line (e.g. `airflow backfill create --from-date 2026-11-01`) are shop days
-        AIRFLOW__CORE__DEFAULT_TIMEZONE=SHOP_TIMEZONE,
+        AIRFLOW__CORE__DEFAULT_TIMEZONE=shop_timezone(p.home),
         AIRFLOW__CORE__EXECUTOR="LocalExecutor",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
         AIRFLOW__LOGGING__LOGGING_LEVEL=os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
-        AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
         GX_ANALYTICS_ENABLED="False",
         SCARF_ANALYTICS="false",
         DO_NOT_TRACK="true",

@@ -28,7 +28,7 @@ from pathlib import Path
 import pendulum
 
 from fugou.dates import parse_day
-from fugou.settings import SHOP_TIMEZONE, Paths
+from fugou.settings import Paths, shop_timezone
 
 LOCK_FILE = ".fugou.lock"  # under FUGOU_HOME
 
@@ -52,7 +52,7 @@ def exclusive(p: Paths, what: str) -> Iterator[None]:
                 "Only one run at a time may use a FUGOU_HOME: wait for it to finish, then try again."
             ) from None
         holder = {"pid": os.getpid(), "command": what,
-                  "started": pendulum.now(SHOP_TIMEZONE).to_datetime_string()}
+                  "started": pendulum.now(shop_timezone(p.home)).to_datetime_string()}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder, ensure_ascii=False).encode(), 0)
         try:
@@ -76,16 +76,17 @@ def _holder(path: os.PathLike[str]) -> str:
 
 def shop_today() -> dt.date:
     """Today's date in the shop's time zone."""
-    return pendulum.now(SHOP_TIMEZONE).date()
+    return pendulum.now(shop_timezone()).date()
 
 
 def check_day_has_ended(day: str, *, allow_open_day: bool = False) -> None:
     """Refuse a shop day that has not ended yet (unless ``allow_open_day``)."""
     if allow_open_day or parse_day(day) < shop_today():
         return
+    zone = shop_timezone()
     raise RunRefused(
-        f"day {day} has not ended yet in the shop's time zone ({SHOP_TIMEZONE}; it is now "
-        f"{pendulum.now(SHOP_TIMEZONE).to_datetime_string()}): its orders are not complete. Run the last ended "
+        f"day {day} has not ended yet in the shop's time zone ({zone}; it is now "
+        f"{pendulum.now(zone).to_datetime_string()}): its orders are not complete. Run the last ended "
         f"day ({shop_today() - dt.timedelta(days=1)}), or pass --allow-open-day to process a partial day on purpose."
     )
 
