@@ -14,8 +14,8 @@ into :class:`Batch` es: a frame plus the suite it must satisfy. A table that doe
 ``<suite>.<check>`` (e.g. ``raw.orders.order_id_unique``) is what ``[quality] warning`` in
 ``config/fugou.toml`` lists to make it warning-level (recorded, never blocking).
 
-This folder is not an installed package: :func:`fugou.quality.gate.load_suites` imports it from the repository
-root under the name ``fugou_expectations`` (so the generic name ``expectations`` never shadows anything).
+A normal package, installed with fugou (``pyproject.toml``): ``import expectations`` gives every suite module
+(imported at the end of this file); the gate (:mod:`fugou.quality`) imports it on first use.
 """
 
 from __future__ import annotations
@@ -77,3 +77,8 @@ def make_suite(name: str, checks: Mapping[str, Expectation], warnings: Iterable[
 def missing_columns(frame: pd.DataFrame, required: Iterable[str]) -> list[str]:
     """The ``required`` columns ``frame`` lacks."""
     return [column for column in required if column not in frame.columns]
+
+
+# every suite module, so that ``import expectations`` is all a caller needs (they import Batch and friends
+# from this module: imported last)
+from . import campaigns, customer_facts, customer_value, evaluation, products, raw  # noqa: E402, F401

@@ -356,6 +356,31 @@ def test_bad_evaluation_fails_the_named_expectation(fugou_home, column, value, e
     assert check(result, expectation).examples[0]["campaign_code"] == "full_month_gift"
 
 
+def _evaluation_mart(frame: pd.DataFrame):
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.register("frame", frame)
+    con.execute("create table marts.fct_campaign_evaluation as select * from frame")
+    return con
+
+
+def test_evaluation_is_read_by_its_own_column_names():
+    frame = evaluation().assign(snapshot_date=pd.to_datetime([DAY, "2024-03-09"]))
+    con = _evaluation_mart(frame)
+    day = S.evaluation.read(con, DAY)
+    assert list(day["campaign_code"]) == ["full_month_gift"] and list(day.columns) == list(S.evaluation.COLUMNS)
+    assert str(day["contacted_customers"].dtype) == "int64" and str(day["response_rate"].dtype) == "float64"
+
+
+def test_renamed_evaluation_column_fails_loudly():
+    frame = evaluation().assign(snapshot_date=pd.to_datetime([DAY] * 2)).rename(
+        columns={"control_responders": "control_buyers"})
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['control_responders'\]"):
+        S.evaluation.read(_evaluation_mart(frame), DAY)
+
+
 def test_missing_evaluation_is_skipped(fugou_home):
     assert [c.details for c in evaluate(fugou_home, None).skipped] == [
         "table marts.fct_campaign_evaluation does not exist yet"

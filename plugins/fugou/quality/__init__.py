@@ -16,8 +16,8 @@ skipped, and the result says so). Each gate
 5. raises :class:`QualityGateError` (with a readable summary) when a blocking expectation failed.
    Warning-level failures (``[quality] warning`` in ``config/fugou.toml``) are recorded and returned.
 
-The suites are imported from ``<repo>/expectations`` as the package ``fugou_expectations`` (see
-:func:`load_suites`); nothing is added to ``pyproject.toml``.
+The suites are the top-level package ``expectations`` (``<repo>/expectations``, installed with fugou:
+``pyproject.toml``), imported on first use (:func:`load_suites`).
 
 * :mod:`fugou.quality.results`: :class:`CheckResult`, :class:`GateResult`, :class:`QualityGateError`;
 * :mod:`fugou.quality.reads`: the warehouse read into batches (:func:`raw_batches`, :func:`marts_batches`);

@@ -4,42 +4,28 @@ stores and raises."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import logging
-import sys
 from types import ModuleType
 from typing import Any
 
 from fugou.dates import parse_day
 from fugou.quality.results import GateResult, QualityGateError
-from fugou.settings import REPO_ROOT, Paths, paths, setting
+from fugou.settings import Paths, paths, setting
 
 log = logging.getLogger(__name__)
 
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-SUITES_PACKAGE = "fugou_expectations"
 LAYERS = ("raw", "marts")
 
 # --------------------------------------------------------------------------------------------- suites
 
 
 def load_suites() -> ModuleType:
-    """The ``expectations/`` folder as the package ``fugou_expectations`` (submodules imported)."""
-    if SUITES_PACKAGE not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            SUITES_PACKAGE, EXPECTATIONS_DIR / "__init__.py", submodule_search_locations=[str(EXPECTATIONS_DIR)]
-        )
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load the expectation suites from {EXPECTATIONS_DIR}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[SUITES_PACKAGE] = module
-        spec.loader.exec_module(module)
-    package = sys.modules[SUITES_PACKAGE]
-    for name in ("raw", "customer_facts", "customer_value", "products", "campaigns", "evaluation"):
-        importlib.import_module(f"{SUITES_PACKAGE}.{name}")
-    return package
+    """The suites: the ``expectations`` package (installed with fugou; its modules imported by its
+    ``__init__``). Imported on first use: Great Expectations takes seconds to import."""
+    import expectations
+
+    return expectations
 
 
 def quality_config(p: Paths | None = None) -> dict[str, Any]:

@@ -185,12 +185,7 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
     out += suites.campaigns.batches(day, decisions, reachability, catalog, ledger, config["campaigns"], warnings,
                                     export_cells)
 
-    # campaign evaluation (rows of the day when the mart has a date column)
-    evaluation = None
-    table = suites.evaluation.TABLE
-    if _exists(con, table):
-        date_column = next((c for c in suites.evaluation.DATE_COLUMNS if c in _columns(con, table)), None)
-        where = f" where {date_column} = ?" if date_column else ""
-        evaluation = con.execute(f"select * from {table}{where}", [day] if date_column else []).df()
+    # campaign evaluation: the day's rows, read by the suite itself (a renamed column is an error)
+    evaluation = suites.evaluation.read(con, day)
     out += suites.evaluation.batches(day, evaluation, config.get("evaluation", {}), warnings)
     return out
