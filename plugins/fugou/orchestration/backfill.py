@@ -36,23 +36,11 @@ from fugou.orchestration import pipeline
 from fugou.settings import Paths, paths, setting
 from fugou.transform.session import dbt_session
 
-# dbt selectors: the customer facts (set-based over a chunk of days) and the day-by-day campaign part
-CUSTOMER_FACTS = ("resource_type:seed", "+marts.customers")
-# (the predicted value is fitted and scored day by day, like the decisions that read it; so are the
-# products and their season sales, which the day's item picks read)
-PER_DAY = ("staging", "intermediate.value", "marts.value", "intermediate.products", "marts.products",
-           "intermediate.campaigns+", "marts.campaigns+", "intermediate.evaluation+", "marts.evaluation+")
-# built once, at the end: the shop KPIs (only their open periods change), the roll-ups of every day's
-# decisions (models tagged rollup: rebuilt in full from the decisions), the repurchase analysis (as of the
-# last day only), and the campaign evaluation,
-# whose final rows (windows closed by a day: what that day's evaluation files hold) are the same as of
-# any later day; the evaluation files of every day are written after it
-ONCE_AT_THE_END = ("intermediate.evaluation", "marts.evaluation", "tag:rollup", "intermediate.repurchase",
-                   "marts.repurchase")
-# the staging tests ran in the chunk's customer-facts build over every row up to the chunk's last day (a
-# superset of each of its days' rows): not again every day (17 tests over the whole history, about
-# 4.5 s a day at 1M orders)
-TESTED_ONCE = ("staging,resource_type:test",)
+# the selections of dbt_project/selectors.yml: the customer facts of a chunk of days (set-based), one
+# campaign day (in date order), and what is built once for the last day
+CUSTOMER_FACTS = "backfill_customer_facts"
+CAMPAIGN_DAY = "backfill_campaign_day"
+ONCE_AT_THE_END = "backfill_once_at_the_end"
 # the dbt var: fct_customer_snapshot keeps the days [snapshot_date - this, snapshot_date] after a build
 RETENTION_VAR = "snapshot_retention_days"
 
@@ -93,12 +81,12 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
             # the chunk's customer facts, then its days in date order, before the next chunk's build prunes
             # the snapshots of these days
             timed("customer_facts", lambda first=first, last=last: dbt.build(
-                last, select=CUSTOMER_FACTS, extra_vars={**overrides, "snapshot_start_date": first}))
+                last, selector=CUSTOMER_FACTS, extra_vars={**overrides, "snapshot_start_date": first}))
             progress(f"  customer facts {first} .. {last}: built (set-based dbt run {n} of {len(chunks)})")
             for day in day_range(first, last):
                 done += 1
                 timed("campaigns_dbt", lambda day=day: dbt.build(
-                    day, select=PER_DAY, exclude=ONCE_AT_THE_END + TESTED_ONCE, extra_vars=overrides or None))
+                    day, selector=CAMPAIGN_DAY, extra_vars=overrides or None))
                 timed("gate_marts", lambda day=day: pipeline.gate("marts", day, p, docs=False))
                 sent = timed("export", lambda day=day: pipeline.export_send_lists(day, p, force=force_exports))
                 exports[day] = {k: sent.get(k) for k in ("status", "sends", "control")}
@@ -107,7 +95,7 @@ def backfill(start: str, end: str, p: Paths | None = None, *, force_exports: boo
         # the evaluation and every KPI period that ends in the range (or within 35 days before it), complete
         # ones included (a backfill may rebuild history with corrected orders), then their gate
         kpi_vars = {**overrides, "kpi_refresh_days": len(days) + 35, "kpi_keep_complete_periods": False}
-        timed("evaluation_kpis_dbt", lambda: dbt.build(end, select=ONCE_AT_THE_END, extra_vars=kpi_vars))
+        timed("evaluation_kpis_dbt", lambda: dbt.build(end, selector=ONCE_AT_THE_END, extra_vars=kpi_vars))
     timed("gate_marts", lambda: pipeline.gate("marts", end, p))
     for day in days:
         timed("evaluations", lambda day=day: pipeline.export_evaluations(day, p))

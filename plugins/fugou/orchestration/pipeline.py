@@ -50,7 +50,7 @@ def build_models(logical_date: dt.datetime | str, p: Paths | None = None, *,
 
     day = processing_day(logical_date)
     removed = _remove_leftovers(p)
-    dbt.build(day, p=p, extra_vars={"value_refit_now": True} if refit_value else None)
+    dbt.build(day, selector="daily", p=p, extra_vars={"value_refit_now": True} if refit_value else None)
     return {"day": day, **removed}
 
 

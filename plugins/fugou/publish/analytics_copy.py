@@ -8,9 +8,9 @@ file open keeps reading the old, complete version; the next connection sees the 
 numbers and e-mail addresses never reach the copy: they live only in ``raw.customers`` and the
 restricted staging contacts model, which are not published.
 
-**Day-partitioned marts** (:data:`DAY_PARTITIONED`: the per-customer snapshot and predicted value, the
-campaign decisions and the stage changes) grow by a day's rows every day; copying all of them on every run made publish
-the slowest step (20 s at 1M orders and growing with every retained day). They are published as one
+**Day-partitioned marts** (models whose dbt ``meta`` names a ``publish_partitioned_by`` column: the
+per-customer snapshot and predicted value, the campaign decisions and the stage changes) grow by a
+day's rows every day: copying all of them on every run grew with every retained day. They are published as one
 Parquet file per day, ``parquet/<mart>/<day column>=<YYYY-MM-DD>/data.parquet``, and the copy holds a
 view over those files. A run writes only the days it (re)built (``since`` .. ``day``) and any day of
 the warehouse not published yet, and removes the files of days the warehouse no longer holds (the
@@ -34,6 +34,8 @@ import duckdb
 
 from fugou.dates import day_range
 from fugou.settings import Paths, paths
+from fugou.transform.manifest import ModelInfo
+from fugou.transform.manifest import models as dbt_models
 from fugou.warehouse import apply_duckdb_settings
 
 PUBLISHED_SCHEMAS = ("marts", "seeds")
@@ -41,13 +43,6 @@ PUBLISHED_SCHEMAS = ("marts", "seeds")
 PUBLISHED_OPS_TABLES = ("runs", "load_manifest", "quality_results", "sends")
 # never published, whatever schema they end up in
 FORBIDDEN_COLUMNS = frozenset({"phone", "email", "name", "platform_nick", "raw_record"})
-# marts published as one Parquet file per day (mart -> its day column)
-DAY_PARTITIONED = {
-    "fct_customer_snapshot": "snapshot_date",
-    "fct_customer_value": "snapshot_date",
-    "fct_campaign_decisions": "decision_date",
-    "fct_customer_stage_changes": "change_date",
-}
 
 
 def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
@@ -77,6 +72,7 @@ def publish(day: str, p: Paths | None = None, *, since: str | None = None) -> di
     marts rewrite the Parquet files of ``since`` .. ``day`` and of any day not published yet.
     """
     p = p or paths()
+    models = dbt_models(p)  # their meta: which marts are day-partitioned, which hold PII
     p.parquet.mkdir(parents=True, exist_ok=True)
     rebuilt = set(day_range(since or day, day))
     staging_file = p.analytics.with_name(f".analytics.{os.getpid()}.duckdb")
@@ -93,12 +89,15 @@ def publish(day: str, p: Paths | None = None, *, since: str | None = None) -> di
         for schema in {s for s, _ in plan}:
             con.execute(f"create schema if not exists pub.{_quote(schema)}")
         for schema, table in plan:
+            meta = models.get((schema, table), ModelInfo(table, schema)).meta
+            if meta.get("contains_pii"):
+                continue  # a restricted model never leaves the warehouse, whatever schema it is in
             cols = [c for c in _columns(con, schema, table) if c.lower() not in FORBIDDEN_COLUMNS]
             select = ", ".join(_quote(c) for c in cols)
             target = f"pub.{_quote(schema)}.{_quote(table)}"
-            if schema == "marts" and table in DAY_PARTITIONED and DAY_PARTITIONED[table] in cols:
-                stale += _publish_partitioned(con, table, DAY_PARTITIONED[table], select, rebuilt,
-                                              p.parquet / table, target)
+            day_column = meta.get("publish_partitioned_by")
+            if schema == "marts" and day_column in cols:
+                stale += _publish_partitioned(con, table, day_column, select, rebuilt, p.parquet / table, target)
             else:
                 con.execute(f"create table {target} as select {select} from {_quote(schema)}.{_quote(table)}")
                 if schema == "marts":

@@ -100,10 +100,13 @@ def run_dbt(
     return out
 
 
-def build(day: str, *, select: Sequence[str] = (), exclude: Sequence[str] = (),
+def build(day: str, *, selector: str | None = None, select: Sequence[str] = (), exclude: Sequence[str] = (),
           extra_vars: dict[str, Any] | None = None, p: Paths | None = None) -> str:
-    """``dbt build`` (seeds, models, tests) for snapshot date ``day``."""
+    """``dbt build`` (seeds, models, tests) for snapshot date ``day``: the nodes of ``selector`` (a name in
+    ``dbt_project/selectors.yml``) and/or ``select`` minus ``exclude``."""
     command = ["build"]
+    if selector:
+        command += ["--selector", selector]
     if select:
         command += ["--select", *select]
     if exclude:

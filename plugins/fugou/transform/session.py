@@ -40,11 +40,13 @@ class DbtSession:
             raise DbtError(f"dbt parse failed: {parsed.exception or 'see ' + str(p.dbt_logs / 'dbt.log')}")
         self._runner = dbtRunner(manifest=parsed.result)
 
-    def build(self, day: str, *, select: Sequence[str] = (), exclude: Sequence[str] = (),
-              extra_vars: dict[str, Any] | None = None) -> None:
+    def build(self, day: str, *, selector: str | None = None, select: Sequence[str] = (),
+              exclude: Sequence[str] = (), extra_vars: dict[str, Any] | None = None) -> None:
         """``dbt build`` for snapshot date ``day`` (as :func:`fugou.transform.cli.build`); raise
         :class:`DbtError` naming the failed nodes and their messages."""
         args = ["build", "--quiet"]
+        if selector:
+            args += ["--selector", selector]
         if select:
             args += ["--select", *select]
         if exclude:
@@ -59,6 +61,15 @@ class DbtSession:
             _close_warehouse()
         if not result.success:
             raise DbtError(f"dbt build for {day} failed:\n{_failures(result)}")
+
+
+    def ls(self, selector: str) -> list[str]:
+        """The unique ids of the nodes ``selector`` (a name in ``dbt_project/selectors.yml``) builds."""
+        result = self._runner.invoke(["ls", "--quiet", "--selector", selector, "--output", "json",
+                                      "--output-keys", "unique_id", "--resource-types", "model", "seed", "test"])
+        if not result.success:
+            raise DbtError(f"dbt ls --selector {selector} failed:\n{_failures(result)}")
+        return sorted(json.loads(line)["unique_id"] for line in result.result)
 
 
 @contextmanager
