@@ -20,8 +20,8 @@ SEND = dt.date(2024, 3, 1)  # customers who first ordered on 2024-01-31 get æ»¡æ
 FIRST = "2024-01-31"
 EVALUATION_MODELS = (
     "+fct_campaign_evaluation",
-    "fct_campaign_evaluation_by_campaign",
-    "fct_campaign_evaluation_by_segment",
+    "+fct_campaign_evaluation_by_campaign",
+    "+fct_campaign_evaluation_by_segment",
 )
 
 

@@ -81,7 +81,7 @@ def shop(tmp_path_factory):
             dbt.run_dbt(["run", "--select", "+fct_campaign_decisions", "+int_campaign_exportable_rows"],
                         variables={"snapshot_date": day}, p=p)
             export_send_lists(day, p)
-        dbt.run_dbt(["run", "--select", "+fct_campaign_evaluation", "fct_campaign_evaluation_by_campaign"],
+        dbt.run_dbt(["run", "--select", "+fct_campaign_evaluation", "+fct_campaign_evaluation_by_campaign"],
                     variables={"snapshot_date": END.isoformat()}, p=p)
         yield p
     settings._load_config.cache_clear()

@@ -61,7 +61,8 @@ def _day(offset: int) -> dt.date:
 
 def _create_seeds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema seeds")
-    for seed in ("campaign_catalog", "lifecycle_stages", "member_tiers", "customer_types", "product_roles"):
+    for seed in ("campaign_catalog", "lifecycle_stages", "member_tiers", "customer_types", "product_roles",
+                 "suppression_reasons"):
         path = DBT_PROJECT_DIR / "seeds" / f"{seed}.csv"
         con.execute(f"create table seeds.{seed} as select * from read_csv('{path}', header = true, all_varchar = true)")
     for table, column in (("lifecycle_stages", "stage_order"), ("member_tiers", "tier_rank"),
@@ -493,8 +494,9 @@ def test_sends_by_campaign_with_chinese_names(rendered: tuple[Paths, Path, str])
 def test_decisions_by_outcome(rendered: tuple[Paths, Path, str]) -> None:
     data = rows(chart_specs(rendered[2])["decisions"])
     got = sorted((r["campaign_label"], r["outcome"], r["customers"]) for r in data)
-    assert got == [("清货促销 / 反季 / 福袋", "suppressed: fatigue_cap", 1),
-                   ("满月礼", "control", 1), ("满月礼", "send", 1), ("满月礼", "suppressed: opted_out", 1)]
+    # the reasons' Chinese wording from the seed suppression_reasons, beside their codes
+    assert got == [("清货促销 / 反季 / 福袋", "suppressed: 营销短信频次上限 fatigue_cap", 1),
+                   ("满月礼", "control", 1), ("满月礼", "send", 1), ("满月礼", "suppressed: 已退订 opted_out", 1)]
 
 
 def test_lift_latest_closed_window_with_interval(rendered: tuple[Paths, Path, str]) -> None:

@@ -14,11 +14,6 @@
 {%- endmacro %}
 
 
-{% macro fugou_tier_rank(column) -%}
-    case {{ column }} when 'regular' then 1 when 'senior' then 2 when 'vip' then 3 when 'supreme_vip' then 4 end
-{%- endmacro %}
-
-
 {% macro fugou_hash_bucket(expression) -%}
     {#- a stable number 0-65535 from the first 4 hex digits of dbt.hash(expression) (md5: uniform) -#}
     {%- set hashed = "lower(" ~ dbt.hash(expression) ~ ")" -%}

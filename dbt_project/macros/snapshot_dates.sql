@@ -105,3 +105,12 @@
         the days older than snapshot_date minus var snapshot_retention_days -#}
     delete from {{ this }} where snapshot_date < cast({{ dbt.dateadd('day', -1 * var('snapshot_retention_days'), fugou_snapshot_date()) }} as date)
 {%- endmacro %}
+
+
+{% macro fugou_landed_as_of(table) -%}
+    {#- The rows of the landed table `table` (source shop) known by the end of snapshot_date: those of its
+        landing partitions up to that day. Every staging model starts here, so a model built for day D
+        never sees a file delivered after D. -#}
+    select * from {{ source('shop', table) }}
+    where _partition_date <= {{ fugou_snapshot_date() }}
+{%- endmacro %}

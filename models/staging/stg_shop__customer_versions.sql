@@ -10,8 +10,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'customers') }}
-    where _partition_date <= {{ fugou_snapshot_date() }}
+    {{ fugou_landed_as_of('customers') }}
 
 ),
 

@@ -7,8 +7,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'opt_outs') }}
-    where _partition_date <= {{ fugou_snapshot_date() }}
+    {{ fugou_landed_as_of('opt_outs') }}
 
 ),
 

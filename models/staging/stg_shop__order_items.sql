@@ -4,8 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'order_items') }}
-    where _partition_date <= {{ fugou_snapshot_date() }}
+    {{ fugou_landed_as_of('order_items') }}
 
 ),
 

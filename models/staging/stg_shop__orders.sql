@@ -7,8 +7,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'orders') }}
-    where _partition_date <= {{ fugou_snapshot_date() }}
+    {{ fugou_landed_as_of('orders') }}
 
 ),
 

@@ -4,8 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'products') }}
-    where _partition_date <= {{ fugou_snapshot_date() }}
+    {{ fugou_landed_as_of('products') }}
 
 ),
 

@@ -79,6 +79,13 @@ catalog as (
 
 ),
 
+-- the tier ladder (seed member_tiers: tier_rank 1 = regular ... 4 = supreme_vip)
+tiers as (
+
+    select * from {{ ref('member_tiers') }}
+
+),
+
 promotions as (
 
     select * from {{ ref('promotion_calendar') }}
@@ -362,8 +369,11 @@ tier_upgrade as (
     from audience
     inner join catalog
         on catalog.trigger = 'tier_upgrade'
-    where audience.previous_member_tier is not null
-        and {{ fugou_tier_rank('audience.member_tier') }} > {{ fugou_tier_rank('audience.previous_member_tier') }}
+    inner join tiers as current_tier
+        on current_tier.tier_code = audience.member_tier
+    inner join tiers as previous_tier
+        on previous_tier.tier_code = audience.previous_member_tier
+    where current_tier.tier_rank > previous_tier.tier_rank
         and {{ eligible }}
 
 ),

@@ -25,19 +25,6 @@ from fugou.errors import DayNotBuilt, UnknownCustomer, UserError
 from fugou.publish.access import open_published, open_warehouse_read_only
 from fugou.settings import Paths, paths
 
-REASONS = {
-    "opted_out": "the customer opted out (退订)",
-    "no_consent": "no marketing consent on this channel",
-    "invalid_contact_for_channel": "the phone / e-mail on file is not a usable number / address",
-    "no_contact_for_channel": "no phone / e-mail for this channel",
-    "fatigue_cap": "a promotional SMS was already sent within the fatigue window",
-    "budget_spent": "the campaign's coupon budget was used up",
-    "cool_down": "this campaign was sent within its cool-down",
-    "once_only": "a once-only gift already sent before",
-    "lower_priority": "a higher-priority campaign won the day (one marketing message a day)",
-    "excluded_stage": "marketing is stopped for this stage / type",
-    "no_item": "the campaign names an item and found none for this customer (no order lines, or all already bought)",
-}
 
 
 def _open(p: Paths) -> duckdb.DuckDBPyConnection:
@@ -153,14 +140,20 @@ def explain(customer_id: str, day: str, p: Paths | None = None, *, strict: bool 
             + f", day {f['days_since_first_order']} since the first order",
         ]
         lines.append("  predicted value: " + _predicted_value(con, customer_id, day))
-        decisions = _dicts(con, "select * from marts.fct_campaign_decisions where customer_id = ? "
-                                "and decision_date = ? order by priority desc, campaign_code", [customer_id, day])
+        # the reasons' wording from the seed suppression_reasons (the shop's own words, if it changed them)
+        decisions = _dicts(con, "select decisions.*, reasons.reason_name_zh, reasons.reason_name_en "
+                                "from marts.fct_campaign_decisions as decisions "
+                                "left join seeds.suppression_reasons as reasons "
+                                "on reasons.reason_code = decisions.suppression_reason "
+                                "where decisions.customer_id = ? and decisions.decision_date = ? "
+                                "order by decisions.priority desc, decisions.campaign_code", [customer_id, day])
         lines.append("  campaign decisions:" if decisions else "  campaign decisions: none (no campaign matched)")
         for d in decisions:
             outcome = d["outcome"]
             if outcome == "suppressed":
                 reason = d.get("suppression_reason")
-                outcome = f"suppressed: {reason} — {REASONS.get(reason, reason)}"
+                wording = " / ".join(w for w in (d.get("reason_name_zh"), d.get("reason_name_en")) if w) or reason
+                outcome = f"suppressed: {reason} — {wording}"
             elif outcome == "control":
                 outcome = "control group (eligible, deliberately not contacted, to measure the natural rate)"
             coupon = f", coupon {d['coupon_code']} {d['coupon_amount']}" if d.get("coupon_code") else ""

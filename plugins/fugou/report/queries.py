@@ -198,12 +198,14 @@ QUERIES: dict[str, Query] = {
             decisions.channel,
             case
                 when decisions.outcome = 'suppressed'
-                    then 'suppressed: ' || coalesce(decisions.suppression_reason, '?')
+                    then 'suppressed: ' || coalesce(reasons.reason_name_zh || ' ' || decisions.suppression_reason,
+                                                    decisions.suppression_reason, '?')
                 else decisions.outcome
             end as outcome,
             count(*) as customers
         from marts.fct_campaign_decisions as decisions
         left join campaign_labels on campaign_labels.campaign_code = decisions.campaign_code
+        left join seeds.suppression_reasons as reasons on reasons.reason_code = decisions.suppression_reason
         where decisions.decision_date = $day
         group by all
         order by campaign_label, outcome
