@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='snapshot_date',
+        on_schema_change='append_new_columns',
         pre_hook=[
             "{% if is_incremental() %}delete from {{ this }} where snapshot_date between {{ fugou_snapshot_start_date() }} and {{ fugou_snapshot_date() }}{% endif %}"
         ],

@@ -23,6 +23,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['period_grain', 'period_start'],
+        on_schema_change='append_new_columns',
     )
 }}
 

@@ -66,7 +66,8 @@ class DbtSession:
     def ls(self, selector: str) -> list[str]:
         """The unique ids of the nodes ``selector`` (a name in ``dbt_project/selectors.yml``) builds."""
         result = self._runner.invoke(["ls", "--quiet", "--selector", selector, "--output", "json",
-                                      "--output-keys", "unique_id", "--resource-types", "model", "seed", "test"])
+                                      "--output-keys", "unique_id", "--resource-types", "model", "seed", "test",
+                                      "unit_test"])
         if not result.success:
             raise DbtError(f"dbt ls --selector {selector} failed:\n{_failures(result)}")
         return sorted(json.loads(line)["unique_id"] for line in result.result)
