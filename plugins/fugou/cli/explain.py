@@ -26,7 +26,6 @@ from fugou.publish.access import open_published, open_warehouse_read_only
 from fugou.settings import Paths, paths
 
 
-
 def _open(p: Paths) -> duckdb.DuckDBPyConnection:
     """The published copy, else the warehouse (before the first publish): read-only and locked."""
     for target, opener in ((p.analytics, open_published), (p.warehouse, open_warehouse_read_only)):
