@@ -220,8 +220,7 @@ day_totals as (
 
 -- the three "worse" counts joined one at a time: each step is materialized, so the optimizer cannot
 -- join the three value tables to each other on snapshot_date first (it did, misjudging the range
--- join's size: a per-day cross product of recency x frequency x monetary values, 78 GB of spill for a
--- 92-day backfill of a 20,000-customer shop)
+-- join's size: a per-day cross product of recency x frequency x monetary values that spilled to disk)
 with_recency as materialized (
 
     select current_days.*, recency_days_worse.customers_worse as worse_recency

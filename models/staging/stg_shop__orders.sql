@@ -1,7 +1,7 @@
 {#- One row per order, as known on the snapshot day (partitions up to snapshot_date). No PII.
     An order_id is unique in raw.orders: the load rejects a second row of an order, in the same or
     any other partition (duplicate_order_id), so no de-duplication here (a window over every order,
-    which cost 4-6 s in each model reading the orders at 10M orders); the unique test guards it. -#}
+    recomputed by each model reading the orders); the unique test guards it. -#}
 
 with
 

@@ -39,7 +39,7 @@
   The campaign's audience filters (customer types, lifecycle stages, min_monetary, high_value_only),
   applied inside every trigger step below, where `catalog` is already narrowed to that trigger's
   campaigns. (Applied once after a join of all triggers with the audience and the catalog, DuckDB
-  joined the whole audience with the catalog on these inequalities first: 35M rows, 27 s at 10M orders.)
+  joined the whole audience with the catalog on these inequalities first: bench/RESULTS.md.)
 -#}
 {%- set eligible -%}
     ({{ fugou_in_pipe_list('catalog.customer_types', 'audience.customer_type') }}

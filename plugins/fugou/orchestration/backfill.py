@@ -21,8 +21,9 @@ results of every day are in ``ops.quality_results``; the Data Docs are rendered 
 processed day is recorded in ``ops.runs``.
 
 Every dbt build of the range runs in this process on one parse of the project
-(:mod:`fugou.transform.session`): a build costs its nodes only, not dbt's start-up and parse (about 5 s a
-day). The daily DAG does the same steps for one day, so a backfilled day equals the daily run of that day.
+(:mod:`fugou.transform.session`): a build costs its nodes only, not dbt's start-up and parse. The daily
+DAG does the same steps for one day, so a backfilled day equals the daily run of that day. The selections
+are named in ``dbt_project/selectors.yml``.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ def run_gate(layer: str, day: str, p: Paths | None = None, *, docs: bool | None 
     """Run the ``layer`` gate ("raw" or "marts") for ``day``; store and render the results.
 
     ``docs``: render the Data Docs (default: ``quality.data_docs``); a backfill renders them once, at the
-    end, not after each day's gates (about 2.5 s a gate). A failed gate always renders them.
+    end, not after each day's gates. A failed gate always renders them.
     Raises :class:`QualityGateError` when a blocking expectation failed (after storing the results).
     """
     # here, not at the top: reads and validate import load_suites and quality_config from this module

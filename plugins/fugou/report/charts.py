@@ -50,7 +50,7 @@ def _data(rows: Rows) -> alt.Data:
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    # not validated against the Vega-Lite schema on every report (1.6 s): tests/test_report.py validates them
+    # not validated against the Vega-Lite schema on every report (seconds): tests/test_report.py validates them
     return chart.configure(font=FONT).configure_view(stroke=None).to_dict(validate=False)
 
 
