@@ -249,3 +249,84 @@ def batches(
         out.append(Batch(export_cells_suite(warnings), f"send lists of {day}, per column", export_cells,
                          ["column_name", "cells"]))
     return out
+
+
+# ------------------------------------------------------------------------------------------- reading
+
+# the channel rule's verdicts as dbt computed them (int_campaign_customer_channels_checked: opted out,
+# contactable per customer, channel and kind of message) for the customers a day's send checks look at
+# ({wanted}: a query of their ids), not the whole customer file; nothing about consent is restated here
+REACHABILITY_SQL = """
+select customer_id, channel, is_service, is_opted_out, is_contactable
+from {table}
+where snapshot_date = $day
+    and customer_id in ({wanted})
+"""
+
+
+
+def _exists(con, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                            "and table_name = ?", [schema, name]).fetchone()[0])
+
+
+def export_cells_sql() -> str:
+    """Per column of the day's send lists (the exportable rows dbt made): cells, cells a spreadsheet would run
+    as a formula, and whether the column is free text from the customer file (names) rather than checked by
+    fugou."""
+    from fugou.export.cells import formula_prefix_sql
+    from fugou.export.list_layout import CUSTOMER_TEXT_COLUMNS, SOURCE_COLUMNS
+    from fugou.export.send_lists import EXPORTABLE
+
+    counts = " union all ".join(
+        f"select '{c}' as column_name, count({c}) as cells, "
+        f"count(*) filter (where {formula_prefix_sql(c)}) as formula_cells, "
+        f"{str(c in CUSTOMER_TEXT_COLUMNS).lower()} as free_text "
+        "from sends" for c in SOURCE_COLUMNS)
+    return f"""
+with sends as (
+    select {", ".join(f"cast({c} as varchar) as {c}" for c in SOURCE_COLUMNS)}
+    from {EXPORTABLE}
+    where decision_date = $day and outcome = 'send'
+)
+{counts}
+order by column_name
+"""
+
+
+def read(con, day: str) -> tuple[pd.DataFrame | None, ...]:
+    """What the suites check on ``day``: (decisions, reachability, catalog, ledger, export_cells); ``None`` for a
+    table that does not exist yet. Reachability without its model stays ``None``: every send then counts as
+    unreachable (the checks fail, never pass blind). The export cells are counted in the warehouse: no name,
+    phone or e-mail is handed to Great Expectations."""
+    from fugou.export.send_lists import EXPORTABLE
+
+    decisions = catalog = ledger = reachability = export_cells = None
+    if _exists(con, DECISIONS):
+        decisions = con.execute(
+            f"select * from {DECISIONS} where decision_date = ? order by customer_id, campaign_code, channel", [day]
+        ).df()
+    if _exists(con, "seeds.campaign_catalog"):
+        present = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'seeds' "
+            "and table_name = 'campaign_catalog'").fetchall()}
+        cols = present & {"campaign_code", "control_share", "is_service"}
+        catalog = con.execute(f"select {', '.join(sorted(cols))} from seeds.campaign_catalog").df()
+    if _exists(con, LEDGER):
+        ledger = con.execute(
+            f"select customer_id, campaign_code, channel, outcome from {LEDGER} where send_date = ?", [day]
+        ).df()
+    wanted = []  # whose verdicts the checks need: the day's senders and the day's ledger
+    if decisions is not None:
+        wanted.append(f"select customer_id from {DECISIONS} where decision_date = $day and outcome = 'send'")
+    if ledger is not None:
+        wanted.append(f"select customer_id from {LEDGER} where send_date = $day")
+    if _exists(con, REACHABILITY):
+        reachability = con.execute(REACHABILITY_SQL.format(
+            table=REACHABILITY,
+            wanted=" union ".join(wanted) or "select cast(null as varchar) as customer_id where false",
+        ), {"day": day}).df()
+    if decisions is not None and _exists(con, EXPORTABLE):
+        export_cells = con.execute(export_cells_sql(), {"day": day}).df()
+    return decisions, reachability, catalog, ledger, export_cells

@@ -1,5 +1,6 @@
 """Reading the warehouse into the suites' batches: the landing partitions of a day (:func:`raw_batches`)
-and the customer-facts, campaign and evaluation marts of a day (:func:`marts_batches`)."""
+and the marts of a day (:func:`marts_batches`). Each suite module owns its SQL (the campaign and
+evaluation suites their whole read, ``read(con, day)``); this module runs them in the gate's order."""
 
 from __future__ import annotations
 
@@ -56,16 +57,6 @@ def raw_batches(con, day: str, config: dict[str, Any]) -> list:
     return suites.raw.batches(day, frames, history, raw_cfg, config["warning"])
 
 
-# the channel rule's verdicts as dbt computed them (int_campaign_customer_channels_checked: opted out,
-# contactable per customer, channel and kind of message) for the customers a day's send checks look at
-# ({wanted}: a query of their ids), not the whole customer file; nothing about consent is restated here
-REACHABILITY_SQL = """
-select customer_id, channel, is_service, is_opted_out, is_contactable
-from {table}
-where snapshot_date = $day
-    and customer_id in ({wanted})
-"""
-
 RECONCILIATION_SQL = """
 with orders as (
     select
@@ -82,30 +73,6 @@ select
 from orders
 """
 RECONCILIATION_COLUMNS = {"customer_id", "amount", "refund_amount", "refund_date", "is_full_refund", "paid_date"}
-
-
-def _export_cells_sql() -> str:
-    """Per column of the day's send lists (the exportable rows dbt made): cells, cells a spreadsheet would run
-    as a formula, and whether the column is free text from the customer file (names) rather than checked by
-    fugou."""
-    from fugou.export.cells import formula_prefix_sql
-    from fugou.export.list_layout import CUSTOMER_TEXT_COLUMNS, SOURCE_COLUMNS
-    from fugou.export.send_lists import EXPORTABLE
-
-    counts = " union all ".join(
-        f"select '{c}' as column_name, count({c}) as cells, "
-        f"count(*) filter (where {formula_prefix_sql(c)}) as formula_cells, "
-        f"{str(c in CUSTOMER_TEXT_COLUMNS).lower()} as free_text "
-        "from sends" for c in SOURCE_COLUMNS)
-    return f"""
-with sends as (
-    select {", ".join(f"cast({c} as varchar) as {c}" for c in SOURCE_COLUMNS)}
-    from {EXPORTABLE}
-    where decision_date = $day and outcome = 'send'
-)
-{counts}
-order by column_name
-"""
 
 
 def marts_batches(con, day: str, config: dict[str, Any]) -> list:
@@ -150,38 +117,9 @@ def marts_batches(con, day: str, config: dict[str, Any]) -> list:
              and "item_sku" in _columns(con, products.DECISIONS) else None)
     out += products.batches(day, seasons, repurchase, items, warnings)
 
-    # campaign decisions, their sends against dbt's channel verdicts, the control share, the ledger
-    decisions = catalog = ledger = None
-    if _exists(con, suites.campaigns.DECISIONS):
-        decisions = con.execute(
-            f"select * from {suites.campaigns.DECISIONS} where decision_date = ? "
-            "order by customer_id, campaign_code, channel",
-            [day],
-        ).df()
-    if _exists(con, "seeds.campaign_catalog"):
-        cols = _columns(con, "seeds.campaign_catalog") & {"campaign_code", "control_share", "is_service"}
-        catalog = con.execute(f"select {', '.join(sorted(cols))} from seeds.campaign_catalog").df()
-    if _exists(con, "ops.sends"):
-        ledger = con.execute(
-            "select customer_id, campaign_code, channel, outcome from ops.sends where send_date = ?", [day]
-        ).df()
-    wanted = []  # whose verdicts the checks need: the day's senders and the day's ledger
-    if decisions is not None:
-        wanted.append(f"select customer_id from {suites.campaigns.DECISIONS} where decision_date = $day "
-                      "and outcome = 'send'")
-    if ledger is not None:
-        wanted.append("select customer_id from ops.sends where send_date = $day")
-    reachability = None  # missing model: every send counts as unreachable (the checks fail, never pass blind)
-    if _exists(con, suites.campaigns.REACHABILITY):
-        reachability = con.execute(REACHABILITY_SQL.format(
-            table=suites.campaigns.REACHABILITY,
-            wanted=" union ".join(wanted) or "select cast(null as varchar) as customer_id where false",
-        ), {"day": day}).df()
-    from fugou.export.send_lists import EXPORTABLE
-
-    export_cells = None  # counted here: no name, phone or e-mail is handed to Great Expectations
-    if decisions is not None and _exists(con, EXPORTABLE):
-        export_cells = con.execute(_export_cells_sql(), {"day": day}).df()
+    # campaign decisions, their sends against dbt's channel verdicts, the control share, the ledger and the
+    # send lists' cells: read by the suite itself
+    decisions, reachability, catalog, ledger, export_cells = suites.campaigns.read(con, day)
     out += suites.campaigns.batches(day, decisions, reachability, catalog, ledger, config["campaigns"], warnings,
                                     export_cells)
 
