@@ -94,3 +94,36 @@
         case when coupon_cost > 0 and {{ enough }}
             then {{ high }} / coupon_cost end as roi_ci_high
 {%- endmacro %}
+
+
+{% macro fugou_evaluation_pooled_counts(control_coupon_orders=false) -%}
+    {#- The counts of int_campaign_responses_measured pooled over a group of its rows (one per customer of an
+        audience and window): group sizes, responders, orders, revenue, coupons and the sums of squares the
+        money interval needs; fugou_evaluation_rates / _lift / _money compute from them. Shared by the
+        per-day evaluation (with control_coupon_orders) and the roll-ups. -#}
+        sum(case when audience_group = 'contacted' then 1 else 0 end) as contacted_customers,
+        sum(case when audience_group = 'control' then 1 else 0 end) as control_customers,
+        sum(case when audience_group = 'contacted' and is_responder then 1 else 0 end) as contacted_responders,
+        sum(case when audience_group = 'control' and is_responder then 1 else 0 end) as control_responders,
+        sum(case when audience_group = 'contacted' then response_orders else 0 end) as contacted_orders,
+        sum(case when audience_group = 'control' then response_orders else 0 end) as control_orders,
+        cast(sum(case when audience_group = 'contacted' then response_revenue else 0 end) as decimal(18, 2))
+            as contacted_revenue,
+        cast(sum(case when audience_group = 'control' then response_revenue else 0 end) as decimal(18, 2))
+            as control_revenue,
+        sum(case when audience_group = 'contacted' then coupon_orders else 0 end) as coupon_orders,
+        sum(case when audience_group = 'contacted' and is_coupon_redeemer then 1 else 0 end) as coupon_redeemers,
+        {%- if control_coupon_orders %}
+        sum(case when audience_group = 'control' then coupon_orders else 0 end) as control_coupon_orders,
+        {%- endif %}
+        sum(case when audience_group = 'contacted'
+            then cast(response_revenue as double) * cast(response_revenue as double) else 0 end)
+            as contacted_revenue_sum_squares,
+        sum(case when audience_group = 'control'
+            then cast(response_revenue as double) * cast(response_revenue as double) else 0 end)
+            as control_revenue_sum_squares,
+        cast(sum(case when audience_group = 'contacted' then coupon_amount else 0 end) as decimal(18, 2))
+            as coupon_value_sent,
+        cast(sum(case when audience_group = 'contacted' then coupon_cost else 0 end) as decimal(18, 2))
+            as coupon_cost
+{%- endmacro %}

@@ -19,28 +19,7 @@
         max(send_date) as last_send_date,
         count(distinct send_date) as send_days,
         max(window_end_date) as last_window_end_date,
-        sum(case when audience_group = 'contacted' then 1 else 0 end) as contacted_customers,
-        sum(case when audience_group = 'control' then 1 else 0 end) as control_customers,
-        sum(case when audience_group = 'contacted' and is_responder then 1 else 0 end) as contacted_responders,
-        sum(case when audience_group = 'control' and is_responder then 1 else 0 end) as control_responders,
-        sum(case when audience_group = 'contacted' then response_orders else 0 end) as contacted_orders,
-        sum(case when audience_group = 'control' then response_orders else 0 end) as control_orders,
-        cast(sum(case when audience_group = 'contacted' then response_revenue else 0 end) as decimal(18, 2))
-            as contacted_revenue,
-        cast(sum(case when audience_group = 'control' then response_revenue else 0 end) as decimal(18, 2))
-            as control_revenue,
-        sum(case when audience_group = 'contacted' then coupon_orders else 0 end) as coupon_orders,
-        sum(case when audience_group = 'contacted' and is_coupon_redeemer then 1 else 0 end) as coupon_redeemers,
-        sum(case when audience_group = 'contacted'
-            then cast(response_revenue as double) * cast(response_revenue as double) else 0 end)
-            as contacted_revenue_sum_squares,
-        sum(case when audience_group = 'control'
-            then cast(response_revenue as double) * cast(response_revenue as double) else 0 end)
-            as control_revenue_sum_squares,
-        cast(sum(case when audience_group = 'contacted' then coupon_amount else 0 end) as decimal(18, 2))
-            as coupon_value_sent,
-        cast(sum(case when audience_group = 'contacted' then coupon_cost else 0 end) as decimal(18, 2))
-            as coupon_cost
+        {{ fugou_evaluation_pooled_counts() }}
 {%- endset %}
 
 with
