@@ -1,4 +1,4 @@
-{{ config(materialized='table', tags=['rollup']) }}
+{{ config(materialized='table') }}
 
 {#-
   Grain: one row per roll-up level × period × campaign × channel × evaluation window (× customer type ×
@@ -11,7 +11,7 @@
   status = final when every window of the period has ended by snapshot_date. Money
   (fugou_evaluation_money): coupon value sent and coupon cost are summed over the period's send days;
   incremental revenue and its interval come from the pooled groups (like the lift), and ROI from those
-  sums - never an average of daily ROIs. Rebuilt in full each run (tag rollup).
+  sums - never an average of daily ROIs. Rebuilt in full each run.
 -#}
 
 {%- set pooled_counts %}
