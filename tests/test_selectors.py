@@ -47,10 +47,5 @@ def test_backfill_day_leaves_out_the_end_and_the_staging_tests(selections):
     assert {model("fct_shop_kpis"), model("fct_campaign_evaluation"), model("fct_repurchase_products"),
             model("fct_campaign_occasions")} <= once
     assert not day & once
-    # a test reading a campaign mart and a seed runs with the campaign day, never in the customer facts' build
-    # (before the mart exists: indirect selection cautious there)
-    relationship = next(n for n in selections["daily"]
-                        if n.startswith("test.fugou.relationships_fct_campaign_decisions"))
-    assert relationship in day and relationship not in selections[backfill.CUSTOMER_FACTS]
     staging_tests = {n for n in selections["daily"] if n.startswith("test.") and "stg_shop__" in n}
     assert staging_tests and not day & staging_tests
