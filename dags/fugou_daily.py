@@ -23,6 +23,10 @@ decisions changed; without it they are kept (the export's rerun rule) and the ta
 
 **Param** ``refit_value`` (default false; ``fugou run --date D --refit-value``): refit the predicted-value
 models (BG/NBD and Gamma-Gamma) on the day instead of waiting for their cadence (dbt var ``value_refit_days``).
+
+**Param** ``refresh_analysis`` (default false; ``fugou run --date D --refresh-analysis``): rebuild the analysis
+marts (repurchase analysis, profile breakdowns) on the day instead of waiting for their cadence (dbt var
+``analysis_refresh_days``).
 """
 
 from __future__ import annotations
@@ -67,6 +71,9 @@ def _record_failure(context) -> None:
         "refit_value": Param(False, type="boolean",
                              description="refit the predicted-value models on this day whatever their cadence "
                                          "(fugou run --refit-value)"),
+        "refresh_analysis": Param(False, type="boolean",
+                                  description="rebuild the analysis marts (repurchase, profile breakdowns) on this "
+                                              "day whatever their cadence (fugou run --refresh-analysis)"),
     },
 )
 def fugou_daily():
@@ -87,10 +94,13 @@ def fugou_daily():
     @task
     def dbt_build(_: dict, logical_date=None, params=None) -> dict:
         """Seeds, staging, intermediate models and marts for the day, with their dbt tests (param
-        ``refit_value``: refit the predicted-value models today)."""
+        ``refit_value``: refit the predicted-value models today; ``refresh_analysis``: rebuild the analysis
+        marts today)."""
         from fugou.orchestration import pipeline
 
-        return pipeline.build_models(logical_date, refit_value=bool((params or {}).get("refit_value", False)))
+        params = params or {}
+        return pipeline.build_models(logical_date, refit_value=bool(params.get("refit_value", False)),
+                                     refresh_analysis=bool(params.get("refresh_analysis", False)))
 
     @task
     def gate_marts(_: dict, logical_date=None) -> dict:

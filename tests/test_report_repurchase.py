@@ -269,11 +269,18 @@ def test_repurchase_charts_compile_to_vega(rendered: Page) -> None:
 
 
 def test_other_day_and_not_published(rendered: Page, tmp_path: Path) -> None:
-    """The marts hold the run's day only: another day has no rows. A copy published before the repurchase
-    marts existed: a note in each section, the rest of the report rendered."""
+    """The marts hold their latest refresh (var analysis_refresh_days): a report of a later day shows it
+    and names its day; a day before any refresh has no rows. A copy published before the repurchase marts
+    existed: a note in each section, the rest of the report rendered."""
     other = render_report("2025-03-20", rendered[0]).read_text(encoding="utf-8")
     for key, mart in zip(KEYS, MARTS, strict=True):
         assert f"暂无数据 · no data yet: marts.{mart} has no rows for this day." in _section(other, key)
+    later = render_report("2025-04-03", rendered[0]).read_text(encoding="utf-8")
+    specs = chart_specs(later)
+    assert rows(specs["repurchase_first"]) == rows(chart_specs(rendered[2])["repurchase_first"])
+    assert len(rows(specs["repurchase_products"])) == 15
+    for key in KEYS:
+        assert f"up to {DAY}" in _section(later, key)
 
     p = Paths(tmp_path)
     build_analytics(p.analytics)

@@ -1,4 +1,5 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ fugou_analysis_clear_when_due() }}", tags=['analysis']) }}
 {#-
   Grain: one row per item level (sku, category) × item × customer × purchase day: a day on which the
   customer bought the item in a paid order that counts on snapshot_date (int_repurchase_lines). Two
@@ -75,4 +76,4 @@ final as (
 
 )
 
-select * from final
+{{ fugou_analysis_select('final') }}

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ fugou_analysis_clear_when_due() }}", tags=['analysis']) }}
 {#-
   Grain: one row per item level (sku, category) × item bought in a paid order that counts on
   snapshot_date: its buyers, the buyers who bought it again on a later day (repeat buyers), and the days
@@ -120,7 +122,8 @@ final as (
         cast(items.orders as integer) as orders,
         items.quantity,
         interval_medians.median_days_between,
-        interval_means.mean_days_between
+        interval_means.mean_days_between,
+        {{ fugou_snapshot_date() }} as snapshot_date
     from items
     left join interval_medians
         on interval_medians.item_level = items.item_level
@@ -134,4 +137,4 @@ final as (
 
 )
 
-select * from final
+{{ fugou_analysis_select('final') }}

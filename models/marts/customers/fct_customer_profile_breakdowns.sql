@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ fugou_analysis_clear_when_due() }}", tags=['analysis']) }}
 {#-
   Customer profiles compared between segments (客户画像, PLAYBOOK.md §7): how the customers of each
   value segment, lifecycle stage, member tier and customer type are made up by age band, gender,
@@ -192,4 +194,4 @@ final as (
 
 )
 
-select * from final
+{{ fugou_analysis_select('final') }}

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ fugou_analysis_clear_when_due() }}", tags=['analysis']) }}
 {#-
   Grain: one row per ordered pair of different categories (category_a -> category_b) bought by at least
   var repurchase_pair_min_customers of the same customers (PLAYBOOK section 7, 复购分析: what else the
@@ -6,8 +8,8 @@
   of it, on any day up to snapshot_date. customers = the customers with at least one such line with a
   category; support = both / customers, confidence = both / customers with A, lift = confidence /
   (customers with B / customers): above 1, buyers of A buy B more often than the shop's customers do.
-  Both directions of a pair are rows (confidence differs; support and lift do not). Rebuilt in full
-  each run as of snapshot_date.
+  Both directions of a pair are rows (confidence differs; support and lift do not). Rebuilt in full as of snapshot_date
+  on a cadence (var analysis_refresh_days, default weekly).
 -#}
 
 {%- set snapshot_date = fugou_snapshot_date() %}
@@ -81,4 +83,4 @@ final as (
 
 )
 
-select * from final
+{{ fugou_analysis_select('final') }}

@@ -1,9 +1,11 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ fugou_analysis_clear_when_due() }}", tags=['analysis']) }}
 {#-
   Grain: one row per category bought in a paid order that counts on snapshot_date (PLAYBOOK section 7,
   复购分析): the figures of fct_repurchase_products at category level. A repeat buyer bought the
   category (any of its skus) on two different days or more; days between = the days between a
   customer's consecutive purchase days of the category, every interval of every customer pooled.
-  Rebuilt in full each run as of snapshot_date.
+  Rebuilt in full as of snapshot_date on a cadence (var analysis_refresh_days, default weekly).
 -#}
 
 {%- set snapshot_date = fugou_snapshot_date() %}
@@ -53,4 +55,4 @@ final as (
 
 )
 
-select * from final
+{{ fugou_analysis_select('final') }}

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ fugou_analysis_clear_when_due() }}", tags=['analysis']) }}
 {#-
   Grain: one row per item level (category, sku) × item of the customers' first paid order × window
   (each of var repurchase_second_order_windows, in days, and 'ever'): which first purchases bring
@@ -9,7 +11,7 @@
   categories counts under both). In a window of w days a customer is eligible when their first order
   is at least w days before snapshot_date (the whole window is visible), and came back when the second
   order was paid at most w days after the first; 'ever' counts every customer and every second order
-  up to snapshot_date. Rebuilt in full each run as of snapshot_date.
+  up to snapshot_date. Rebuilt in full as of snapshot_date on a cadence (var analysis_refresh_days, default weekly).
 -#}
 
 {%- set snapshot_date = fugou_snapshot_date() %}
@@ -193,4 +195,4 @@ final as (
 
 )
 
-select * from final
+{{ fugou_analysis_select('final') }}

@@ -1,10 +1,12 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns',
+          pre_hook="{{ fugou_analysis_clear_when_due() }}", tags=['analysis']) }}
 {#-
   Grain: one row per sku bought in a paid order that counts on snapshot_date (PLAYBOOK section 7,
   复购分析): which products customers buy again and after how long. A repeat buyer bought the sku on
   two different days or more (twice on one day is one purchase day, not a repurchase); days between =
   the days between a customer's consecutive purchase days of the sku, every interval of every customer
-  pooled. The sku's category is the one of its latest order line with a category. Rebuilt in full each
-  run as of snapshot_date. The same figures per category: fct_repurchase_categories.
+  pooled. The sku's category is the one of its latest order line with a category. Rebuilt in full as of snapshot_date on
+  a cadence (var analysis_refresh_days, default weekly). The same figures per category: fct_repurchase_categories.
 -#}
 
 {%- set snapshot_date = fugou_snapshot_date() %}
@@ -37,4 +39,4 @@ final as (
 
 )
 
-select * from final
+{{ fugou_analysis_select('final') }}

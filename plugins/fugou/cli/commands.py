@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _remove_leftovers()
     _say(f"running fugou_daily for {args.date} (Airflow, metadata DB under {paths().airflow_home}) ...")
     result = run_dag(args.date, allow_open_day=args.allow_open_day, force_exports=args.force_exports,
-                     refit_value=args.refit_value)
+                     refit_value=args.refit_value, refresh_analysis=args.refresh_analysis)
     for warning in result.warnings:
         _say(f"WARNING: {warning}")
     _say(f"done in {time.monotonic() - started:.0f}s: all {result.tasks} tasks succeeded; log: {result.log}")
@@ -225,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--refit-value", action="store_true",
                      help="refit the predicted-value models (BG/NBD, Gamma-Gamma) on this day instead of waiting for "
                           "their weekly cadence (dbt var value_refit_days)")
+    run.add_argument("--refresh-analysis", action="store_true",
+                     help="rebuild the analysis marts (repurchase analysis, profile breakdowns) on this day instead of "
+                          "waiting for their weekly cadence (dbt var analysis_refresh_days)")
     run.set_defaults(func=cmd_run)
 
     bf = sub.add_parser("backfill", help="process a range of past days, oldest first",

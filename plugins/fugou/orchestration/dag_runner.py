@@ -107,7 +107,7 @@ def ensure_airflow(p: Paths | None = None) -> None:
 
 
 def run_dag(day: str, p: Paths | None = None, *, allow_open_day: bool = False,
-            force_exports: bool = False, refit_value: bool = False) -> RunResult:
+            force_exports: bool = False, refit_value: bool = False, refresh_analysis: bool = False) -> RunResult:
     """Run the whole ``fugou_daily`` DAG for shop day ``day`` and check that every task succeeded.
 
     Refused at once (:class:`fugou.orchestration.guard.RunRefused`) for a day that has not ended, or
@@ -116,7 +116,8 @@ def run_dag(day: str, p: Paths | None = None, *, allow_open_day: bool = False,
     did not and the error each recorded (its ``summary``: one line with what to do next). Returns the log
     file and warnings (days skipped before it; send lists kept because they were already exported).
     ``force_exports``: replace the day's send lists when they were already exported and the decisions changed.
-    ``refit_value``: refit the predicted-value models on the day (the DAG's param ``refit_value``).
+    ``refit_value``: refit the predicted-value models on the day (the DAG's param ``refit_value``);
+    ``refresh_analysis``: rebuild the analysis marts on the day (the DAG's param ``refresh_analysis``).
     """
     from fugou.orchestration.guard import check_day_has_ended, check_previous_day
 
@@ -126,7 +127,8 @@ def run_dag(day: str, p: Paths | None = None, *, allow_open_day: bool = False,
     ensure_airflow(p)
     log = p.airflow_home / "runs" / f"{day}.log"
     timeout = float(setting("run.run_timeout_minutes", p.home)) * 60
-    conf = json.dumps({"force_exports": bool(force_exports), "refit_value": bool(refit_value)})
+    conf = json.dumps({"force_exports": bool(force_exports), "refit_value": bool(refit_value),
+                       "refresh_analysis": bool(refresh_analysis)})
     failure: AirflowError | None = None
     try:
         airflow(["dags", "test", DAG_ID, f"{day}T00:00:00+08:00", "--conf", conf], p, log=log, timeout=timeout)

@@ -43,14 +43,17 @@ def gate(layer: str, logical_date: dt.datetime | str, p: Paths | None = None, *,
 
 
 def build_models(logical_date: dt.datetime | str, p: Paths | None = None, *,
-                 refit_value: bool = False) -> dict[str, Any]:
+                 refit_value: bool = False, refresh_analysis: bool = False) -> dict[str, Any]:
     """``dbt build`` (seeds, models, dbt tests) for the day; ``refit_value``: with the dbt var
-    ``value_refit_now`` (the predicted-value models are refitted today whatever their cadence)."""
+    ``value_refit_now`` (the predicted-value models are refitted today whatever their cadence);
+    ``refresh_analysis``: with the dbt var ``analysis_refresh_now`` (the analysis marts, repurchase and
+    profile breakdowns, are rebuilt today whatever their cadence)."""
     from fugou.transform import cli as dbt
 
     day = processing_day(logical_date)
     removed = _remove_leftovers(p)
-    dbt.build(day, selector="daily", p=p, extra_vars={"value_refit_now": True} if refit_value else None)
+    now = {"value_refit_now": refit_value, "analysis_refresh_now": refresh_analysis}
+    dbt.build(day, selector="daily", p=p, extra_vars={k: True for k, v in now.items() if v} or None)
     return {"day": day, **removed}
 
 

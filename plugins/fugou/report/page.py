@@ -86,6 +86,11 @@ def _run(con: duckdb.DuckDBPyConnection | None, tables: set[str], key: str, para
 REPORT_DEFAULTS = {"cohort_months": 12, "cohort_max_months": 12}
 
 
+def _text_day(value: Any, day: str) -> str:
+    """The day an analysis mart describes, for a description (the report's day when it holds none)."""
+    return str(value)[:10] if value else day
+
+
 def _report_settings(p: Paths) -> dict[str, int]:
     values = {"trend_days": int(setting("report.trend_days", p.home)),
               "transition_days": int(setting("report.transition_days", p.home))}
@@ -291,7 +296,9 @@ def render_html(day: str, p: Paths | None = None) -> str:
     try:
         tables = _existing_tables(con) if con is not None else set()
         header = _header(day, p, con, tables, params)
-        text = {**fmt, **charts_value.value_settings(), "day": day}
+        text = {**fmt, **charts_value.value_settings(), "day": day,
+                **{key: _text_day(_one(con, tables, key, params).get("day"), day)
+                   for key in ("repurchase_day", "profiles_day")}}
         sections = "".join(_section_html(s, i, con, tables, params, text) for i, s in enumerate(SECTIONS))
         published = _one(con, tables, "published", params)
     finally:

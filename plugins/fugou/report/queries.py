@@ -63,6 +63,15 @@ QUERIES: dict[str, Query] = {
         """,
         ("ops.sends",),
     ),
+    # the day of the analysis marts' latest refresh up to the report's day (macros/analysis_cadence.sql)
+    "repurchase_day": Query(
+        "select max(snapshot_date) as day from marts.fct_repurchase_products where snapshot_date <= $day",
+        ("marts.fct_repurchase_products",),
+    ),
+    "profiles_day": Query(
+        "select max(snapshot_date) as day from marts.fct_customer_profile_breakdowns where snapshot_date <= $day",
+        ("marts.fct_customer_profile_breakdowns",),
+    ),
     "published": Query(
         "select max(published_at) as published_at from main.published",
         ("main.published",),
@@ -293,7 +302,7 @@ QUERIES: dict[str, Query] = {
     # (fct_customer_profile_breakdowns: the latest built day only)
     "profiles": Query(PROFILES_SQL, ("marts.fct_customer_profile_breakdowns",)),
     # repurchase analysis (复购分析): the first-purchase categories that bring customers back, the products
-    # bought again, the categories bought by the same customers (models/marts/repurchase, as of the run's day)
+    # bought again, the categories bought by the same customers (models/marts/repurchase, as of their latest refresh)
     "repurchase_first": Query(REPURCHASE_FIRST_SQL, ("marts.fct_repurchase_first_purchases",)),
     "repurchase_products": Query(REPURCHASE_PRODUCTS_SQL, ("marts.fct_repurchase_products",)),
     "category_pairs": Query(CATEGORY_PAIRS_SQL, ("marts.fct_category_pairs",)),

@@ -29,7 +29,9 @@ PROFILES_SQL = f"""
     with day_rows as (
         select *
         from marts.fct_customer_profile_breakdowns
-        where snapshot_date = $day
+        where snapshot_date = (
+            select max(snapshot_date) from marts.fct_customer_profile_breakdowns where snapshot_date <= $day
+        )
             and group_by = 'rfm_segment'
             and attribute in ({_ATTRIBUTE_LIST})
     ),

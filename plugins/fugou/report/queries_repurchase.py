@@ -1,6 +1,6 @@
 """The SQL of the report's repurchase sections (复购分析, PLAYBOOK section 7: what brings customers back),
-read against the repurchase marts of the published copy (models/marts/repurchase, rebuilt in full each
-run as of the run's day: a report of another day finds no rows).
+read against the repurchase marts of the published copy (models/marts/repurchase, rebuilt in full on a
+cadence, var analysis_refresh_days): each reads the latest refresh up to the report's day.
 
 - ``repurchase_first``: the categories of the customers' first paid orders (``fct_repurchase_first_purchases``,
   level category): the :data:`TOP_FIRST_CATEGORIES` categories most customers started with, every window of
@@ -26,7 +26,9 @@ REPURCHASE_FIRST_SQL = f"""
     with day_rows as (
         select *
         from marts.fct_repurchase_first_purchases
-        where snapshot_date = $day
+        where snapshot_date = (
+            select max(snapshot_date) from marts.fct_repurchase_first_purchases where snapshot_date <= $day
+        )
             and item_level = 'category'
     ),
     categories as (
@@ -77,7 +79,7 @@ REPURCHASE_PRODUCTS_SQL = f"""
         median_days_between,
         mean_days_between
     from marts.fct_repurchase_products
-    where snapshot_date = $day
+    where snapshot_date = (select max(snapshot_date) from marts.fct_repurchase_products where snapshot_date <= $day)
         and repeat_buyers > 0
     order by product_rank
     limit {TOP_PRODUCTS}
@@ -87,7 +89,8 @@ REPURCHASE_PRODUCTS_SQL = f"""
 # A the first by name, with the confidence of each direction
 CATEGORY_PAIRS_SQL = f"""
     with day_pairs as (
-        select * from marts.fct_category_pairs where snapshot_date = $day
+        select * from marts.fct_category_pairs
+        where snapshot_date = (select max(snapshot_date) from marts.fct_category_pairs where snapshot_date <= $day)
     )
     select
         row_number() over (order by ab.lift desc, ab.customers_both desc, ab.category_a, ab.category_b)

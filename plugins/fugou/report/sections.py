@@ -100,14 +100,16 @@ SECTIONS: tuple[Section, ...] = (
     Section("member_tiers", "会员等级 · Member tiers",
             "The day's customers per member tier (by cumulative spend).", charts.member_tiers),
     Section("profiles", "客户画像 · Profiles: who the customers of each segment are",
-            "The customers of each RFM value segment on {day} (重要价值客户 ... 一般挽留客户) compared by age band "
+            "The customers of each RFM value segment on {profiles_day} (重要价值客户 ... 一般挽留客户) compared "
+            "by age band "
             f"(age on the day, from the birthday), province (the shop's {charts_profiles.TOP_PROVINCES} most common "
             "one by one, the rest as 其他 other) and spend level (高 high = the top fifth of the day's customers by "
             "spend net of refunds, 低 low = the bottom 40%, by default): each bar is one segment's customers, 100%; "
             "grey = unknown (no birthday or province in the customer file). Below, per segment: customers, average "
             "order value (客单价), net spend, the most common age band and province, and the share of high "
             "spenders. More breakdowns (gender, frequency, favourite category, weekday and time of purchase; by "
-            "lifecycle stage, member tier and customer type) are in marts.fct_customer_profile_breakdowns.",
+            "lifecycle stage, member tier and customer type) are in marts.fct_customer_profile_breakdowns, rebuilt "
+            "on a cadence like the repurchase analysis (every 7 days by default, dbt var analysis_refresh_days).",
             charts_profiles.profiles, charts_profiles.profiles_table),
     Section("product_roles", "产品角色 · Product roles: what each season's sales stand on",
             "For the last four seasons (the winter from 1 December to the end of February counts as one), the share "
@@ -121,18 +123,23 @@ SECTIONS: tuple[Section, ...] = (
             "The categories of the customers' first paid order (the categories most customers started with, "
             "ranked by the share who ever came back), and the share of those customers who placed a second paid "
             "order, whatever it held, within 30, 90 and 180 days of the first (var repurchase_second_order_windows) "
-            "and ever, up to {day}. A window counts only the customers whose first order is at least that many "
+            "and ever, up to {repurchase_day}. A window counts only the customers whose first order is at least "
+            "that many "
             "days old, so a young shop's recent customers do not pull it down; a customer whose first order held "
-            "two categories counts under both. Orders refunded in full do not count.",
+            "two categories counts under both. Orders refunded in full do not count. The repurchase analysis "
+            "describes the whole history and is rebuilt on a cadence (every 7 days by default, dbt var "
+            "analysis_refresh_days), so its day may be before the report's.",
             charts_repurchase.first_purchases, charts_repurchase.first_purchases_table),
     Section("repurchase_products", "复购分析 · What brings customers back: the products bought again",
             "The products (sku) with the most repeat buyers: customers who bought the sku again on a later day "
-            "(twice on one day is not a repurchase), up to {day}. Bar = repurchase rate (repeat buyers / buyers, "
+            "(twice on one day is not a repurchase), up to {repurchase_day}. Bar = repurchase rate (repeat "
+            "buyers / buyers, "
             "the label says how many); below, the median and mean days between a customer's consecutive purchase "
             "days of the sku: roughly when a reminder of it is due. Per category: marts.fct_repurchase_categories.",
             charts_repurchase.products, charts_repurchase.products_table),
     Section("category_pairs", "复购分析 · What brings customers back: categories bought together",
-            "Pairs of categories bought by the same customers (at any time up to {day}, not necessarily in one "
+            "Pairs of categories bought by the same customers (at any time up to {repurchase_day}, not "
+            "necessarily in one "
             "order), highest lift first: lift = the share of A's buyers who also bought B, divided by the share "
             "of all customers who bought B; above 1, A's buyers are more likely than others to buy B (a "
             "cross-selling lead), 1 = no association. Support = the share of all customers who bought both; "
