@@ -25,7 +25,7 @@ lint: install
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadgroup -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q --durations=15
 
 bench: install
 	$(BIN)/python -m bench.run

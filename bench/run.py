@@ -16,7 +16,8 @@ What happens (everything under ``--out``, default ``bench/out/``, git-ignored):
    - ``import.<entity>``: ``fugou.ingest.history.import_history`` of the history files into a fresh home;
    - ``backfill``: days B..end-1 (``fugou.orchestration.backfill.backfill`` when it exists, else the daily tasks
      called directly day after day), on the first ``--backfill-repeat`` repetitions;
-   - ``daily.dag``: ``fugou.orchestration.dag_runner.run_dag(end)`` (the real DAG through ``airflow dags test``)
+   - ``daily.dag``: ``fugou.orchestration.dag_runner.run_dag(end)`` (the real DAG through ``airflow dags test``;
+     stage ``dag`` instead of ``daily``: this one only, not the tasks one by one)
      on a copy of the state after the backfill;
    - ``task.<name>``: each DAG task of the same day called directly (``fugou.orchestration.pipeline``) on another
      copy; ``daily.tasks`` is their sum.
@@ -356,6 +357,9 @@ def machine() -> dict[str, Any]:
 def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: int, backfill_days: int,
         backfill_repeat: int, stages: set[str], peer_timeout: float, peer_memory_gib: float,
         keep: bool = False, base_home: Path | None = None) -> dict[str, Any]:
+    dag_only = "dag" in stages and "daily" not in stages  # the daily run through the DAG, not task by task
+    if dag_only:
+        stages = stages | {"daily"}
     end = dt.date.fromisoformat(end_date)
     first_daily = (end - dt.timedelta(days=backfill_days)).isoformat()
     last_backfill = (end - dt.timedelta(days=1)).isoformat()
@@ -417,6 +421,10 @@ def run(orders: int, repeat: int, *, out: Path, seed: int, end_date: str, days: 
             dag_home, tasks_home = work / f"dag{rep}", work / f"tasks{rep}"
             copy_home(base, dag_home)
             m("daily.dag", ["dag", end_date], dag_home)
+            if dag_only:
+                if not keep:
+                    shutil.rmtree(dag_home, ignore_errors=True)
+                continue
             copy_home(base, tasks_home)
             total_wall = total_cpu = 0.0
             peak = 0.0
