@@ -1,10 +1,12 @@
+{{ config(materialized='table') }}
 {#-
   The profile (客户画像, PLAYBOOK.md §7) of every known customer as of the latest built snapshot day.
   Grain: one row per customer of dim_customers (in the latest day of fct_customer_snapshot, or in the
   customer file). Purchase attributes (spend level, frequency band, average order value, favourite
   category, usual weekday / hour / daypart) only for customers with a paid order by that day; the age
   band for everyone. The rules are in macros/profile_rules.sql, every threshold a dbt var
-  (profile_*); see _intermediate__models.yml.
+  (profile_*); see _intermediate__models.yml. A table, not a view: its data tests would otherwise
+  compute every customer's profile once more each.
 -#}
 
 with
