@@ -38,4 +38,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         return 0 if item.get_closest_marker("runs_long") else 1 if item.get_closest_marker("airflow") else 2
 
-    items.sort(key=rank)  # then the Airflow tests (one group, one worker), then the rest
+    items.sort(key=rank)  # then the Airflow tests, then the rest
+    # a module whose tests share a module-scoped fixture (a built warehouse) runs on one worker: with
+    # `--dist loadgroup` an unmarked test is scheduled alone, and each worker would build the fixture again
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        defs = getattr(item, "_fixtureinfo", None)
+        scopes = {d.scope for ds in (defs.name2fixturedefs.values() if defs else ()) for d in ds}
+        if scopes & {"module", "package", "session"}:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -26,7 +26,7 @@ from fugou.orchestration.dag_runner import airflow, airflow_env, ensure_airflow
 from fugou.publish.access import open_published
 from fugou.settings import Paths, paths
 
-pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]
+pytestmark = pytest.mark.airflow
 
 FIRST, LAST = "2026-06-28", "2026-06-29"
 DAYS = [FIRST, LAST]

@@ -233,7 +233,6 @@ def _manifest(p: Paths) -> dict:
 
 
 @pytest.mark.airflow
-@pytest.mark.xdist_group("airflow")
 def test_run_keeps_exported_lists_naming_the_flag_and_force_exports_replaces_them(in_shop: Paths, capsys) -> None:
     code, out, err = run(capsys, "run", "--date", RUN_DAY)
     assert (code, err) == (0, ""), err
@@ -252,7 +251,6 @@ def test_run_keeps_exported_lists_naming_the_flag_and_force_exports_replaces_the
 
 
 @pytest.mark.airflow
-@pytest.mark.xdist_group("airflow")
 def test_a_failed_run_ends_in_one_line_with_task_reason_log_and_next_step(in_shop: Paths, capsys) -> None:
     folder = in_shop.landing_partition("orders", BROKEN_DAY)
     folder.mkdir(parents=True)

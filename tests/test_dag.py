@@ -16,7 +16,7 @@ from fugou.orchestration.dag_runner import AirflowError, airflow_env, ensure_air
 from fugou.publish.access import open_published
 from fugou.settings import Paths
 
-pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]
+pytestmark = pytest.mark.airflow
 
 DAG_SHAPE = r"""
 import json

@@ -12,7 +12,7 @@ import pytest
 from fugou.orchestration.dag_runner import AirflowError, run_dag
 from fugou.settings import Paths
 
-pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]
+pytestmark = pytest.mark.airflow
 
 
 def _orders(p: Paths, day: str, rows: list[tuple]) -> None:

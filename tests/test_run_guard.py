@@ -58,7 +58,6 @@ def _record_runs(p: Paths, rows: list[tuple[str, str, str]]) -> None:
 
 
 @pytest.mark.airflow
-@pytest.mark.xdist_group("airflow")
 def test_a_history_from_the_1990s_run_day_by_day_publishes_what_backfill_gives(fugou_home: Paths, tmp_path) -> None:
     _import_1997(fugou_home, tmp_path)
     for day in ORDERS_1997:  # `fugou run`, day by day: every task ran (Airflow's own record), none skipped

@@ -16,7 +16,7 @@ from fugou.ingest.history import import_history
 from fugou.orchestration.dag_runner import AirflowError, run_dag
 from fugou.settings import Paths
 
-pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("airflow")]
+pytestmark = pytest.mark.airflow
 
 FIRST = dt.date(2024, 5, 1)
 DAYS = 40  # 2024-05-01 .. 2024-06-09, 30 orders a day
