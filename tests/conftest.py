@@ -32,6 +32,7 @@ def warehouse(fugou_home: Paths) -> Iterator:
     con.close()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked ``runs_long`` first (stable otherwise): with two workers, one starts the longest test while
     the other runs the rest, instead of one long test finishing alone at the end."""
