@@ -96,6 +96,32 @@ def test_dag_schedule_follows_the_shops_time_zone(fugou_home: Paths) -> None:
     assert shape["errors"] == {}
     assert shape["timezone"] == "Europe/Berlin"
 
+PLUGINS_LOADED = """
+import json, sys
+from airflow import plugins_manager
+plugins_manager.ensure_plugins_loaded()
+print(json.dumps({
+    "import_errors": plugins_manager._get_plugins()[1],
+    "stray_modules": sorted(m for m in ("pipeline", "settings", "gate", "validate", "commands", "__init__")
+                            if m in sys.modules),
+    "great_expectations": "great_expectations" in sys.modules,
+}))
+"""
+
+
+def test_airflow_does_not_load_the_package_as_plugins(fugou_home: Paths) -> None:
+    """plugins/ is on Airflow's path so the DAG can import fugou, but fugou is not an Airflow plugin: Airflow
+    would otherwise execute every file of it as a top-level module named by its file ("pipeline",
+    "settings", ...), a second copy of each with its side effects, and import Great Expectations at the start
+    of every Airflow process (plugins/.airflowignore)."""
+    env = airflow_env(fugou_home)
+    proc = subprocess.run([sys.executable, "-c", PLUGINS_LOADED], env=env, text=True, capture_output=True,
+                          check=True)
+    loaded = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert loaded == {"import_errors": {}, "stray_modules": [], "great_expectations": False}
+    assert Path(env["AIRFLOW__CORE__PLUGINS_FOLDER"], ".airflowignore").is_file()
+
+
 
 def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
