@@ -1,13 +1,21 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+    meta={'carried_state': {'orders': 'stg_shop__orders', 'order_lines': 'stg_shop__order_items',
+                            'paid_orders': 'int_orders_paid',
+                            'whole_inputs': ['stg_shop__products', 'int_season_months']}},
+    pre_hook="{{ fugou_carried_prepare() }}", post_hook="{{ fugou_carried_commit() }}") }}
 
 {#-
   Grain: one row per order line of a paid order that still counts on snapshot_date (not fully refunded
   by then: macros/order_refunds.sql), with the buyer, the day, the item's category and season (the
   products file's, else the line's own), its name and cost (int_products_catalogued) and the season
   instance of the paid day (int_season_months: e.g. the winter starting 2024-12-01). Lines without a
-  sku are kept (categories still count). A table, built once per run: the product, repurchase, profile
-  and campaign models all read it.
+  sku are kept (categories still count). Built once per run, the product, repurchase, profile and campaign
+  models all read it. Carried from the day it holds (macros/carried_state.sql): a build rewrites only the
+  lines of orders in new or reloaded landing partitions, paid since that day or fully refunded since,
+  and rebuilds whole for an earlier day, a changed products file or season mapping.
 -#}
+-- depends_on: {{ ref('stg_shop__orders') }}
 
 {%- set snapshot_date = fugou_snapshot_date() %}
 
@@ -72,6 +80,7 @@ counted_lines as (
         on listed_products.sku = order_items.sku
     where paid_orders.paid_date <= {{ snapshot_date }}
         and {{ fugou_order_counts_as_of('paid_orders', snapshot_date) }}
+        and {{ fugou_carried_orders_filter('order_items.order_id') }}
 
 ),
 
